@@ -1,0 +1,121 @@
+"""Text normalisation and lexicon matching over the knowledge base's phrases.
+
+The same normalisation runs before Rasa's NLU (nlu_components) and before the
+lexicon scan here, so the spaCy EntityRuler and this matcher see the same text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from opencc import OpenCC
+
+from pos_expert.knowledge import KnowledgeBase
+
+# Cues that flip the phrase right after them ("没有死机", "没断过网").
+NEGATION_CUES = ("并没有", "从来没", "从没有", "没有", "从没", "没", "不", "未", "无")
+
+_converter = OpenCC("t2s")
+_SPACES = re.compile(r"\s+")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def normalize_text(text: str) -> str:
+    """繁體 → 简体, full-width → half-width, lower case, tidy whitespace.
+
+    Spaces next to Chinese characters are dropped so that mixed text such as
+    "POS机 T+1" does not produce whitespace tokens.
+    """
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _converter.convert(text)
+    text = _SPACES.sub(" ", text).strip().lower()
+    return _SPACE_NEXT_TO_CJK.sub("", text)
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    signal_id: str
+    answer_id: str
+    phrase: str
+    start: int
+    end: int
+    negated: bool = False
+
+
+class Lexicon:
+    """Longest-match scanner over every answer phrase in the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self._by_phrase: Dict[str, Tuple[str, str]] = {}
+        for signal in kb.signals:
+            for answer in signal.answers:
+                for phrase in answer.phrases:
+                    self._by_phrase[normalize_text(phrase)] = (signal.id, answer.id)
+        self._max_len = max(len(p) for p in self._by_phrase)
+
+    def phrases(self) -> Dict[str, Tuple[str, str]]:
+        """normalised phrase -> (signal id, answer id)."""
+        return dict(self._by_phrase)
+
+    def _negated_answer(self, signal_id: str, answer_id: str, before: str) -> Optional[str]:
+        answer = self.kb.signal(signal_id).answer(answer_id)
+        if answer.when_negated and before.endswith(NEGATION_CUES):
+            return answer.when_negated
+        return None
+
+    def scan(self, text: str, normalized: bool = False) -> List[FactMatch]:
+        """All non-overlapping phrase matches, longest first at each position."""
+        text = text if normalized else normalize_text(text)
+        matches: List[FactMatch] = []
+        position = 0
+        while position < len(text):
+            found = None
+            for length in range(min(self._max_len, len(text) - position), 0, -1):
+                candidate = text[position:position + length]
+                if candidate in self._by_phrase:
+                    found = candidate
+                    break
+            if found is None:
+                position += 1
+                continue
+            signal_id, answer_id = self._by_phrase[found]
+            end = position + len(found)
+            # Digits-only phrases (error codes) must not be part of a longer number.
+            if found.isdigit() and (
+                (position > 0 and text[position - 1].isdigit()) or (end < len(text) and text[end].isdigit())
+            ):
+                position += 1
+                continue
+            negated = self._negated_answer(signal_id, answer_id, text[max(0, position - 3):position])
+            matches.append(
+                FactMatch(signal_id, negated or answer_id, found, position, end, negated=negated is not None)
+            )
+            position = end
+        return matches
+
+    def facts(self, text: str, only_signal: Optional[str] = None) -> Dict[str, str]:
+        """signal id -> answer id; a later mention of a signal wins (merchants correct themselves)."""
+        facts: Dict[str, str] = {}
+        for match in self.scan(text):
+            if only_signal is None or match.signal_id == only_signal:
+                facts[match.signal_id] = match.answer_id
+        return facts
+
+    def answer_for_entity(self, signal_id: str, entity_text: str) -> Optional[str]:
+        """Maps the text of an extracted entity to its answer id (None if it is no phrase of that signal)."""
+        facts = self.facts(entity_text, only_signal=signal_id)
+        return facts.get(signal_id)
+
+
+@lru_cache(maxsize=4)
+def lexicon_for(kb: KnowledgeBase) -> Lexicon:
+    return Lexicon(kb)
