@@ -1,27 +1,55 @@
 # POS收款诊断助手 — every command a user, a developer or CI needs.
-#   make run    start the assistant (trains first if no current model)
-#   make test   run the whole test suite (installs what it needs)
+#   make run    start the assistant (installs, builds and trains first when needed)
+#   make test   run the whole test suite (installs, builds and trains what it needs)
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-export RASA_TELEMETRY_ENABLED := false
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONPATH := $(CURDIR)
+ENV := source scripts/env.sh &&
 
-.PHONY: setup handbook test test-core run clean
+.PHONY: setup nlp train run shell handbook validate test test-core test-unit test-stories test-e2e crossval clean
 
 setup:
 	@bash scripts/setup.sh
 
+nlp: setup
+	@bash scripts/build.sh --nlp-only
+
+train: setup
+	@bash scripts/build.sh
+
+run:
+	@bash scripts/run.sh
+
+shell: train
+	$(ENV) $(RASA) shell --model models/pos-assistant.tar.gz --endpoints endpoints.yml
+
 handbook: setup
-	$(PY) -m pos_expert.handbook
+	$(ENV) $(PY) -m pos_expert.handbook
 
-test-core: setup
-	$(PY) -m pytest -q tests/test_knowledge_base.py tests/test_engine.py tests/test_content_lint.py tests/test_handbook.py
+validate: nlp
+	$(ENV) $(RASA) data validate --fail-on-warnings
 
-test: setup
-	$(PY) -m pytest -q tests
+# Expert core and actions: no trained model needed.
+test-unit: nlp
+	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e
+
+# Test stories against the trained model; fails on any wrong prediction.
+test-stories: train
+	$(ENV) $(RASA) test core --stories tests/stories --model models/pos-assistant.tar.gz \
+	  --fail-on-prediction-errors --out results/core
+
+# NLU cross-validation with a config that has no fallback classifier (report in results/crossval).
+crossval: nlp
+	$(ENV) $(RASA) test nlu --nlu data/nlu --config tests/config_crossval.yml --cross-validation \
+	  --folds 3 --out results/crossval
+	$(ENV) $(PY) scripts/report_crossval.py results/crossval
+
+# Real servers on loopback, conversations over REST, restart from the SQLite store.
+test-e2e: train
+	$(ENV) $(PY) -m pytest -q tests/e2e
+
+test: validate test-unit test-stories test-e2e crossval
 
 clean:
-	rm -rf build results .pytest_cache
+	rm -rf build results var .pytest_cache

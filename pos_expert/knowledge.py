@@ -97,6 +97,7 @@ class KnowledgeBase:
     causes: Tuple[Cause, ...]
     signals: Tuple[Signal, ...]
     general_prevention: Tuple[str, ...]
+    domain_terms: Tuple[str, ...]
     source: str
 
     def cause(self, cause_id: str) -> Cause:
@@ -300,6 +301,7 @@ def parse_knowledge_base(data: Any, source: str = "<memory>") -> KnowledgeBase:
         causes=tuple(causes),
         signals=tuple(signals),
         general_prevention=reader.texts(data, "general_prevention", "top level"),
+        domain_terms=reader.texts(data, "domain_terms", "top level"),
         source=source,
     )
 

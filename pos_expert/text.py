@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from opencc import OpenCC
@@ -116,6 +115,11 @@ class Lexicon:
         return facts.get(signal_id)
 
 
-@lru_cache(maxsize=4)
+_lexicons: Dict[int, Lexicon] = {}
+
+
 def lexicon_for(kb: KnowledgeBase) -> Lexicon:
-    return Lexicon(kb)
+    """One lexicon per knowledge base object (the knowledge base is not hashable)."""
+    if id(kb) not in _lexicons:
+        _lexicons[id(kb)] = Lexicon(kb)
+    return _lexicons[id(kb)]

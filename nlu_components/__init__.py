@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components of POS收款诊断助手."""

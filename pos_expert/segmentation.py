@@ -1,0 +1,39 @@
+"""The domain dictionary for jieba: shared by the spaCy pipeline build and by Rasa at run time."""
+from __future__ import annotations
+
+from typing import List
+
+from pos_expert.knowledge import KnowledgeBase
+from pos_expert.text import NEGATION_CUES, normalize_text
+
+# High enough that jieba keeps a listed word whole, low enough not to swallow its neighbours.
+WORD_FREQUENCY = 50000
+_loaded: set = set()
+
+
+def negated_forms(phrase: str) -> List[str]:
+    return [cue + phrase for cue in ("没有", "没", "不")]
+
+
+def dictionary_words(kb: KnowledgeBase) -> List[str]:
+    """Every answer phrase (and negated forms where they flip the answer) plus the domain terms."""
+    words = {normalize_text(term) for term in kb.domain_terms}
+    for signal in kb.signals:
+        for answer in signal.answers:
+            for phrase in answer.phrases:
+                phrase = normalize_text(phrase)
+                if not phrase.isdigit():  # error codes stay numbers, jieba cuts them anyway
+                    words.add(phrase)
+                if answer.when_negated:
+                    words.update(negated_forms(phrase))
+    return sorted(w for w in words if len(w) > 1)
+
+
+def load_domain_dictionary(kb: KnowledgeBase) -> None:
+    """Adds the domain words to jieba's global dictionary (idempotent per process)."""
+    import jieba
+
+    for word in dictionary_words(kb):
+        if word not in _loaded:
+            jieba.add_word(word, freq=WORD_FREQUENCY)
+            _loaded.add(word)
