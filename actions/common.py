@@ -49,7 +49,9 @@ def asked_from(tracker: Tracker) -> List[Text]:
 def assess(tracker: Tracker, extra_evidence: Optional[Dict[Text, Text]] = None) -> Diagnosis:
     evidence = evidence_from(tracker)
     evidence.update(extra_evidence or {})
-    return ENGINE.assess(evidence, excluded=excluded_from(tracker), questions_asked=len(asked_from(tracker)))
+    # Count questions answered, so the question still open is not yet held against the cap.
+    answered = [s for s in asked_from(tracker) if s in evidence]
+    return ENGINE.assess(evidence, excluded=excluded_from(tracker), questions_asked=len(answered))
 
 
 def options_payload(signal_id: Text) -> List[Dict[Text, Text]]:

@@ -20,7 +20,8 @@ class ActionStartDiagnosis(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         events: List[EventType] = audience_events(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "report_problem" and tracker.get_slot("diagnosed_cause"):
+        finished_case = tracker.get_slot("diagnosed_cause") or tracker.get_slot("excluded_causes")
+        if intent == "report_problem" and finished_case and not tracker.active_loop_name:
             events += [SlotSet(s, None) for s in KB.signal_ids]
             events += [SlotSet("excluded_causes", None), SlotSet("asked_signals", None)]
         return events + [SlotSet("diagnosed_cause", None)]

@@ -14,6 +14,8 @@ from actions.facts import facts_from_message
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
+# These always interrupt, even when the message also mentions a fact ("我今天很急,转人工").
+ALWAYS_INTERRUPTING_INTENTS = {"request_human", "start_over"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
@@ -58,7 +60,9 @@ class ValidateDiagnosisForm(FormValidationAction):
         after_user_message = is_direct_reply(tracker)
         facts = facts_from_message(message, requested)
 
-        if requested and after_user_message and not facts and intent in INTERRUPTING_INTENTS:
+        if requested and after_user_message and (
+            intent in ALWAYS_INTERRUPTING_INTENTS or (not facts and intent in INTERRUPTING_INTENTS)
+        ):
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
         events: List[EventType] = [SlotSet(s, v) for s, v in facts.items() if tracker.get_slot(s) != v]

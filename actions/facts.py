@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional, Text
 from actions.common import KB, LEXICON
 from pos_expert.knowledge import UNKNOWN
 
+# Intents that answer a yes/no question (during the form "不对" means "no").
 YES_NO_INTENTS = ("affirm", "deny", "reject_diagnosis")
 
 
@@ -27,16 +28,16 @@ def facts_from_message(message: Dict[Text, Any], requested: Optional[Text]) -> D
             if answer:
                 facts[signal_id] = answer
 
-    # The character-level scan catches phrases the word segmenter split differently.
+    # The character-level scan sees the whole sentence, so it wins: it catches phrases the word
+    # segmenter split differently and negations the segmenter cut off ("未/死机").
     if not text.startswith("/"):
-        for signal_id, answer_id in LEXICON.facts(text).items():
-            facts.setdefault(signal_id, answer_id)
+        facts.update(LEXICON.facts(text))
 
     if requested in KB.signal_ids and requested not in facts:
         signal = KB.signal(requested)
         if intent == "affirm":
             facts[requested] = signal.affirm_means or UNKNOWN
-        elif intent in ("deny", "reject_diagnosis"):
+        elif intent in YES_NO_INTENTS:
             facts[requested] = signal.deny_means or UNKNOWN
         elif intent == "dont_know":
             facts[requested] = UNKNOWN

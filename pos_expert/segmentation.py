@@ -12,7 +12,7 @@ _loaded: set = set()
 
 
 def negated_forms(phrase: str) -> List[str]:
-    return [cue + phrase for cue in ("没有", "没", "不")]
+    return [cue + phrase for cue in ("没有", "没", "不", "未", "无", "从没", "从未")]
 
 
 def dictionary_words(kb: KnowledgeBase) -> List[str]:

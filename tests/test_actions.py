@@ -1,0 +1,735 @@
+"""The custom actions, run as the action server runs them: a tracker dump in, exact events and messages out.
+
+Trackers are built from dumps (the JSON Rasa posts to the action server, see the `tracker_state`
+fixture in conftest.py); what the form asks next is computed with the engine, never hard-coded.
+"""
+import asyncio
+import copy
+import json
+import re
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, Restarted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.diagnosis import (
+    ActionExplain,
+    ActionHandoff,
+    ActionPresentDiagnosis,
+    ActionRejectDiagnosis,
+    ActionRestartConversation,
+    ActionStartDiagnosis,
+)
+from actions.diagnosis_form import INTERRUPTING_INTENTS, ValidateDiagnosisForm
+from actions.facts import facts_from_message
+from actions.session import ActionSessionStart
+from pos_expert import UNKNOWN, default_knowledge_base
+from pos_expert.text import lexicon_for
+
+SIGNAL_IDS = default_knowledge_base().signal_ids
+FORM = {"name": "diagnosis_form"}
+DESCRIPTION = "顾客刷卡显示交易成功,也打了小票,可钱没到账"
+DESCRIPTION_FACTS = {"payment_channel": "card", "terminal_result": "success_slip", "income_check": "some_missing"}
+# Evidence on which the engine is sure enough to stop asking.
+CONCLUSIVE = {
+    "transaction_record": "success",
+    "settlement_status": "not_due",
+    "transaction_timing": "weekend_holiday_or_night",
+    "terminal_result": "success_slip",
+}
+REJECTED = {"event": "action_execution_rejected", "timestamp": None, "name": "diagnosis_form",
+            "policy": None, "confidence": None}
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def run(action, state, domain=None):
+    """Runs an action on a tracker built from a dump; returns (events, dispatched messages)."""
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker.from_dict(copy.deepcopy(state))
+    events = asyncio.run(action.run(dispatcher, tracker, domain if domain is not None else {}))
+    return events, dispatcher.messages
+
+
+def message(text=None, buttons=None, custom=None, response=None):
+    """A message exactly as CollectingDispatcher records it."""
+    return {
+        "text": text,
+        "buttons": buttons or [],
+        "elements": [],
+        "custom": custom or {},
+        "template": response,
+        "response": response,
+        "image": None,
+        "attachment": None,
+    }
+
+
+def expected_buttons(kb, signal_id):
+    signal = kb.signal(signal_id)
+    buttons = [
+        {"title": a.label_zh, "payload": '/inform{"%s":"%s"}' % (signal_id, a.id)}
+        for a in signal.answers
+        if a.id != UNKNOWN
+    ]
+    return buttons + [{"title": kb.settings.unknown_label, "payload": "/dont_know"}]
+
+
+def question_message(kb, signal_id, audience="merchant"):
+    signal = kb.signal(signal_id)
+    text = signal.question_agent if audience == "agent" else signal.question_merchant
+    return message(text=text, buttons=expected_buttons(kb, signal_id))
+
+
+def engine_next(engine, evidence, asked, excluded=()):
+    return engine.assess(evidence, excluded=list(excluded), questions_asked=len(asked)).next_question
+
+
+def form_tail(engine, evidence, asked, excluded=()):
+    """(next question, the events the form must end with): ask the engine's next question, or stop."""
+    next_question = engine_next(engine, evidence, asked, excluded)
+    if next_question is None:
+        return None, [SlotSet("requested_slot", None)]
+    asked = list(asked) + ([next_question] if next_question not in asked else [])
+    return next_question, [SlotSet("asked_signals", asked), SlotSet("requested_slot", next_question)]
+
+
+def luhn_ok(digits):
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def luhn_complete(prefix):
+    """The one number prefix + check digit that passes the Luhn check."""
+    (number,) = [prefix + d for d in "0123456789" if luhn_ok(prefix + d)]
+    return number
+
+
+@pytest.fixture
+def form_domain(kb):
+    return {"forms": {"diagnosis_form": {"required_slots": list(kb.signal_ids)}}}
+
+
+@pytest.fixture
+def form_reply(tracker_state, user_event, action_event):
+    """A dump as the form's validation sees it straight after the merchant answered `requested`."""
+
+    def make(slots, text, intent="inform", entities=None, metadata=None):
+        requested = slots.get("requested_slot")
+        events = [
+            action_event("action_listen"),
+            user_event(DESCRIPTION, "report_problem"),
+            action_event("action_start_diagnosis"),
+            {"event": "active_loop", "timestamp": None, "name": "diagnosis_form"},
+            action_event("diagnosis_form"),
+            SlotSet("requested_slot", requested),
+            action_event("action_listen"),
+            user_event(text, intent, entities, metadata),
+            action_event("diagnosis_form"),
+        ]
+        return tracker_state(slots=slots, text=text, intent=intent, entities=entities, metadata=metadata,
+                             events=events, active_loop=FORM, latest_action_name="diagnosis_form")
+
+    return make
+
+
+@pytest.fixture
+def open_question(engine):
+    """Slots after the description was read and the engine's first question is open."""
+    asked = []
+    question = engine_next(engine, DESCRIPTION_FACTS, asked)
+    assert question is not None
+    return {**DESCRIPTION_FACTS, "asked_signals": [question], "requested_slot": question}
+
+
+# --- validate_diagnosis_form: reading the problem description ------------------------------------------
+
+@pytest.mark.parametrize("audience", ["merchant", "agent"])
+def test_form_fills_every_fact_of_a_problem_description_and_asks_the_engines_question(
+    kb, engine, tracker_state, user_event, action_event, form_domain, audience
+):
+    events_in = [
+        action_event("action_listen"),
+        user_event(DESCRIPTION, "report_problem"),
+        action_event("action_start_diagnosis"),
+        SlotSet("diagnosed_cause", None),
+        {"event": "active_loop", "timestamp": None, "name": "diagnosis_form"},
+        action_event("diagnosis_form"),
+    ]
+    state = tracker_state(slots={"audience": audience}, text=DESCRIPTION, intent="report_problem", events=events_in,
+                          active_loop=FORM, latest_action_name="diagnosis_form")
+
+    events, messages = run(ValidateDiagnosisForm(), state, form_domain)
+
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, [])
+    assert question is not None and question not in DESCRIPTION_FACTS
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "payment_channel", "value": "card"},
+        {"event": "slot", "timestamp": None, "name": "terminal_result", "value": "success_slip"},
+        {"event": "slot", "timestamp": None, "name": "income_check", "value": "some_missing"},
+        {"event": "slot", "timestamp": None, "name": "asked_signals", "value": [question]},
+        {"event": "slot", "timestamp": None, "name": "requested_slot", "value": question},
+    ]
+    assert events[3:] == tail
+    assert messages[0] == question_message(kb, question, audience)
+    if audience == "merchant":
+        assert messages == [question_message(kb, question)]
+    else:
+        assert len(messages) == 2
+        state_payload = messages[1]["custom"]
+        assert state_payload["type"] == "pos_diagnosis_state"
+        assert state_payload["stage"] == "asking"
+        assert state_payload["next_question"]["signal"] == question
+        assert state_payload["diagnosed_cause"] is None
+        expected_ranking = [s.cause_id for s in engine.assess(DESCRIPTION_FACTS, questions_asked=1).ranking]
+        assert [r["cause"] for r in state_payload["ranking"]] == expected_ranking
+        assert {e["signal"]: e["answer"] for e in state_payload["evidence"]} == DESCRIPTION_FACTS
+
+
+@pytest.mark.parametrize("signal_id", SIGNAL_IDS)
+def test_question_buttons_carry_inform_payloads_that_the_form_takes_back_as_is(kb, signal_id):
+    from actions.common import options_payload
+
+    signal = kb.signal(signal_id)
+    buttons = options_payload(signal.id)
+    assert buttons == expected_buttons(kb, signal.id)
+    assert buttons[-1] == {"title": "不清楚", "payload": "/dont_know"}
+    for button in buttons[:-1]:
+        assert button["payload"].startswith("/inform{")
+        (payload_signal, answer_id), = json.loads(button["payload"][len("/inform"):]).items()
+        assert payload_signal == signal.id
+        # What Rasa's intent payload parser makes of a click: the payload as text and one entity.
+        clicked = {"text": button["payload"], "intent": {"name": "inform"},
+                   "entities": [{"entity": payload_signal, "value": answer_id}]}
+        assert facts_from_message(clicked, signal.id) == {signal.id: answer_id}
+
+
+# --- the entity path ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "signal_id, entity_text, answer_id",
+    [
+        ("network_condition", "网络没问题", "normal"),
+        ("network_condition", "网络不好", "unstable"),
+        ("terminal_condition", "没有死机", "normal"),
+        ("terminal_condition", "死机", "faulty"),
+        ("account_change", "没换卡", "none"),
+    ],
+)
+def test_an_entity_alone_maps_its_text_to_the_answer(signal_id, entity_text, answer_id):
+    # No text: only the entity can state the fact.
+    parsed = {"text": "", "intent": {"name": "inform"}, "entities": [{"entity": signal_id, "value": entity_text}]}
+    assert facts_from_message(parsed, None) == {signal_id: answer_id}
+
+
+def test_an_entity_that_is_no_phrase_of_its_signal_fills_nothing():
+    parsed = {"text": "", "intent": {"name": "inform"},
+              "entities": [{"entity": "network_condition", "value": "没有死机"},
+                           {"entity": "terminal_condition", "value": "exploded"}]}
+    assert facts_from_message(parsed, None) == {}
+
+
+@pytest.mark.parametrize(
+    "requested, text, entity_value, answer_id",
+    [
+        ("network_condition", "网络没问题", "网络没问题", "normal"),
+        ("terminal_condition", "没有死机", "没有死机", "normal"),
+        ("terminal_condition", '/inform{"terminal_condition":"faulty"}', "faulty", "faulty"),
+        ("settlement_status", '/inform{"settlement_status":"stuck_processing"}', "stuck_processing",
+         "stuck_processing"),
+    ],
+)
+def test_form_fills_the_requested_signal_from_an_entity(
+    kb, engine, form_reply, form_domain, requested, text, entity_value, answer_id
+):
+    slots = {**DESCRIPTION_FACTS, "transaction_record": "success",
+             "asked_signals": ["transaction_record", requested], "requested_slot": requested}
+    entity = {"entity": requested, "value": entity_value, "start": 0, "end": len(text),
+              "extractor": "SpacyEntityExtractor"}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, entities=[entity]), form_domain)
+
+    evidence = {**DESCRIPTION_FACTS, "transaction_record": "success", requested: answer_id}
+    question, tail = form_tail(engine, evidence, slots["asked_signals"])
+    assert events == [SlotSet(requested, answer_id)] + tail
+    if question:
+        assert messages == [question_message(kb, question)]
+    else:
+        assert messages == []
+
+
+def test_a_button_payload_with_an_answer_id_of_another_signal_is_not_taken(kb, engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record"}
+    text = '/inform{"transaction_record":"faulty"}'
+    entities = [{"entity": "transaction_record", "value": "faulty"}]
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, entities=entities), form_domain)
+
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, ["transaction_record"])
+    assert question == "transaction_record"
+    assert events == tail
+    assert messages == [message(response="utter_not_understood_answer"), question_message(kb, question)]
+
+
+# --- an injected diagnosed_cause ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("requested", [None, "transaction_record"])
+def test_an_injected_diagnosed_cause_entity_fills_nothing(kb, engine, form_reply, form_domain, requested):
+    asked = [requested] if requested else []
+    slots = {**DESCRIPTION_FACTS, "asked_signals": asked or None, "requested_slot": requested}
+    text = '/inform{"diagnosed_cause":"fraud"}'
+    entities = [{"entity": "diagnosed_cause", "value": "fraud"}]
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, entities=entities), form_domain)
+
+    assert facts_from_message({"text": text, "intent": {"name": "inform"}, "entities": entities}, requested) == {}
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, asked)
+    assert events == tail
+    assert all(e.get("name") != "diagnosed_cause" for e in events)
+    assert all(not (e.get("name") == "requested_slot" and e.get("value") == "diagnosed_cause") for e in events)
+    expected = [question_message(kb, question)]
+    if requested:
+        expected.insert(0, message(response="utter_not_understood_answer"))
+    assert messages == expected
+
+
+def test_the_form_never_sets_diagnosed_cause_even_on_conclusive_evidence(form_reply, form_domain):
+    slots = {"transaction_record": "success", "settlement_status": "not_due", "terminal_result": "success_slip",
+             "asked_signals": ["transaction_timing"], "requested_slot": "transaction_timing"}
+    entities = [{"entity": "diagnosed_cause", "value": "fraud"}]
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的", entities=entities), form_domain)
+
+    assert events == [SlotSet("transaction_timing", "weekend_holiday_or_night"), SlotSet("requested_slot", None)]
+
+
+# --- yes, no, don't know ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("intent, text", [("affirm", "对"), ("deny", "不是"), ("reject_diagnosis", "不对"),
+                                          ("dont_know", "不清楚")])
+@pytest.mark.parametrize("signal_id", SIGNAL_IDS)
+def test_yes_no_and_dont_know_answer_the_requested_signal(
+    kb, engine, form_reply, form_domain, intent, text, signal_id
+):
+    signal = kb.signal(signal_id)
+    assert lexicon_for(kb).facts(text) == {}
+    expected_answer = {
+        "affirm": signal.affirm_means,
+        "deny": signal.deny_means,
+        "reject_diagnosis": signal.deny_means,
+        "dont_know": UNKNOWN,
+    }[intent] or UNKNOWN
+    slots = {"asked_signals": [signal.id], "requested_slot": signal.id}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, intent=intent), form_domain)
+
+    question, tail = form_tail(engine, {signal.id: expected_answer}, [signal.id])
+    assert events == [SlotSet(signal.id, expected_answer)] + tail
+    assert messages == ([question_message(kb, question)] if question else [])
+
+
+def test_yes_no_meanings_are_those_of_the_knowledge_base(kb):
+    # Spot checks, so that the parametrised test above is not only comparing the code with itself.
+    network = kb.signal("network_condition")
+    assert (network.affirm_means, network.deny_means) == ("normal", "unstable")
+    assert kb.signal("transaction_record").affirm_means is None
+    assert kb.signal("transaction_record").deny_means == "not_found"
+
+
+def test_a_fact_stated_with_a_yes_wins_over_the_yes(engine, form_reply, form_domain):
+    slots = {"asked_signals": ["network_condition"], "requested_slot": "network_condition"}
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "对,网络不好", intent="affirm"), form_domain)
+
+    _, tail = form_tail(engine, {"network_condition": "unstable"}, ["network_condition"])
+    assert events == [SlotSet("network_condition", "unstable")] + tail
+
+
+# --- interruptions ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [("ask_why", "为什么问这个"), ("request_human", "我要找人工客服"), ("start_over", "重新来"),
+     ("out_of_scope", "天气怎么样"), ("chitchat", "你是机器人吗"), ("greet", "你好"), ("goodbye", "再见"),
+     ("thank", "谢谢")],
+)
+def test_an_interrupting_intent_without_a_fact_right_after_the_message_is_rejected(
+    kb, form_reply, form_domain, open_question, intent, text
+):
+    assert intent in INTERRUPTING_INTENTS
+    assert lexicon_for(kb).facts(text) == {}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, text, intent=intent), form_domain)
+
+    assert events == []
+    assert messages == []
+
+
+def test_an_interruption_is_rejected_also_when_the_tracker_ends_with_the_user_message(
+    tracker_state, user_event, action_event, form_domain, open_question
+):
+    events_in = [action_event("diagnosis_form"), action_event("action_listen"), user_event("为什么问这个", "ask_why")]
+    state = tracker_state(slots=open_question, text="为什么问这个", intent="ask_why", events=events_in,
+                          active_loop=FORM, latest_action_name="action_listen")
+
+    events, messages = run(ValidateDiagnosisForm(), state, form_domain)
+
+    assert (events, messages) == ([], [])
+
+
+def test_after_action_explain_the_form_asks_the_requested_question_again(
+    kb, engine, tracker_state, user_event, action_event, form_domain, open_question
+):
+    requested = open_question["requested_slot"]
+    events_in = [
+        action_event("diagnosis_form"),
+        SlotSet("requested_slot", requested),
+        action_event("action_listen"),
+        user_event("为什么问这个", "ask_why"),
+        REJECTED,
+        action_event("action_explain"),
+        {"event": "bot", "timestamp": None, "text": "目前可能性较大的是……", "data": {}, "metadata": {}},
+        action_event("diagnosis_form"),
+    ]
+    state = tracker_state(slots=open_question, text="为什么问这个", intent="ask_why", events=events_in,
+                          active_loop=FORM, latest_action_name="diagnosis_form")
+
+    events, messages = run(ValidateDiagnosisForm(), state, form_domain)
+
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
+    assert question == requested
+    assert events == [SlotSet("asked_signals", [requested]), SlotSet("requested_slot", requested)]
+    assert events == tail
+    assert messages == [question_message(kb, requested)]
+
+
+def test_an_answer_it_cannot_read_is_said_so_and_the_question_asked_again(
+    kb, engine, form_reply, form_domain, open_question
+):
+    requested = open_question["requested_slot"]
+    assert lexicon_for(kb).facts("嗯这个吧") == {}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, "嗯这个吧"), form_domain)
+
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
+    assert question == requested
+    assert events == [SlotSet("asked_signals", [requested]), SlotSet("requested_slot", requested)]
+    assert events == tail
+    assert messages == [message(response="utter_not_understood_answer"), question_message(kb, requested)]
+
+
+# --- stopping -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", ["merchant", "agent"])
+def test_conclusive_evidence_ends_the_form_without_a_question(engine, form_reply, form_domain, audience):
+    slots = {"transaction_record": "success", "settlement_status": "not_due", "terminal_result": "success_slip",
+             "asked_signals": ["transaction_record", "settlement_status", "transaction_timing"],
+             "requested_slot": "transaction_timing", "audience": audience}
+    assert engine.assess(CONCLUSIVE, questions_asked=3).finished
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的"), form_domain)
+
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "transaction_timing", "value": "weekend_holiday_or_night"},
+        {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
+    ]
+    assert messages == []
+
+
+def test_the_form_stops_once_the_question_cap_is_reached(kb, engine, form_reply, form_domain):
+    # Answer "不清楚" to every question until the engine has asked its maximum.
+    evidence, asked = {}, []
+    for _ in range(kb.settings.max_questions):
+        question = engine_next(engine, evidence, asked)
+        assert question is not None
+        asked.append(question)
+        evidence[question] = UNKNOWN
+    last = asked[-1]
+    del evidence[last]
+    slots = {**evidence, "asked_signals": list(asked), "requested_slot": last}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "不清楚", intent="dont_know"), form_domain)
+
+    assert engine.assess({**evidence, last: UNKNOWN}, questions_asked=len(asked)).stop_reason == "question_cap"
+    assert engine_next(engine, {**evidence, last: UNKNOWN}, []) is not None  # only the cap stops it
+    assert events == [SlotSet(last, UNKNOWN), SlotSet("requested_slot", None)]
+    assert messages == []
+
+
+@pytest.mark.parametrize("facts", [{}, DESCRIPTION_FACTS, CONCLUSIVE])
+def test_required_slots_is_the_engines_next_question_only(kb, engine, tracker_state, form_domain, facts):
+    tracker = Tracker.from_dict(tracker_state(slots=dict(facts), active_loop=FORM))
+    slots = asyncio.run(ValidateDiagnosisForm().required_slots(
+        list(kb.signal_ids), CollectingDispatcher(), tracker, form_domain))
+    question = engine_next(engine, facts, [])
+    assert slots == ([question] if question else [])
+    assert (slots == []) == (facts is CONCLUSIVE)
+
+
+# --- action_present_diagnosis -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", ["merchant", "agent"])
+def test_present_diagnosis_names_the_leader_explains_and_gives_steps(kb, engine, tracker_state, audience):
+    leader = engine.assess(CONCLUSIVE).leader.cause_id
+    cause = kb.cause(leader)
+    state = tracker_state(slots={**CONCLUSIVE, "audience": audience, "asked_signals": ["transaction_record"]},
+                          text="/dont_know", intent="dont_know", latest_action_name="diagnosis_form")
+
+    events, messages = run(ActionPresentDiagnosis(), state)
+
+    assert events == [{"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": leader}]
+    text = "\n".join(m["text"] for m in messages if m["text"])
+    assert cause.name_zh in text
+    assert "为什么这样判断" in text
+    assert f"1. {cause.steps[0]}" in text
+    assert f"{len(cause.steps)}. {cause.steps[-1]}" in text
+    assert "预防建议" in text
+    assert cause.prevention[0] in text
+    custom = [m["custom"] for m in messages if m["custom"]]
+    if audience == "merchant":
+        assert custom == []
+        assert messages[0]["text"].startswith("根据您提供的情况")
+    else:
+        assert messages[0]["text"].startswith("【诊断结论】")
+        assert len(custom) == 1
+        payload = custom[0]
+        assert payload["type"] == "pos_diagnosis_state"
+        assert payload["stage"] == "diagnosed"
+        assert payload["diagnosed_cause"] == leader
+        assert payload["next_question"] is None
+        assert isinstance(payload["ranking"], list)
+        assert [r["cause"] for r in payload["ranking"]] == [s.cause_id for s in engine.assess(CONCLUSIVE).ranking]
+        assert payload["ranking"][0]["name_zh"] == cause.name_zh
+        json.dumps(payload, ensure_ascii=False)  # the console receives it as JSON
+
+
+def test_present_diagnosis_with_every_cause_excluded_sets_no_cause(kb, tracker_state):
+    state = tracker_state(slots={**CONCLUSIVE, "excluded_causes": list(kb.cause_ids)})
+
+    events, messages = run(ActionPresentDiagnosis(), state)
+
+    assert events == [SlotSet("diagnosed_cause", None)]
+    assert [m["text"] for m in messages] == ["您已经排除了所有已知原因,建议转人工客服进一步核查。"]
+
+
+# --- action_reject_diagnosis --------------------------------------------------------------------------------
+
+def test_reject_diagnosis_excludes_the_diagnosed_cause(kb, tracker_state):
+    state = tracker_state(slots={**CONCLUSIVE, "diagnosed_cause": "bank_system"}, text="不对", intent="reject_diagnosis")
+
+    events, messages = run(ActionRejectDiagnosis(), state)
+
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "excluded_causes", "value": ["bank_system"]},
+        {"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": None},
+    ]
+    assert len(messages) == 1 and f"排除「{kb.cause('bank_system').name_zh}」" in messages[0]["text"]
+
+
+def test_reject_without_a_diagnosis_excludes_the_current_leader(engine, tracker_state):
+    leader = engine.assess(DESCRIPTION_FACTS, excluded=["network"]).leader.cause_id
+    state = tracker_state(slots={**DESCRIPTION_FACTS, "excluded_causes": ["network"]}, text="不对",
+                          intent="reject_diagnosis")
+
+    events, _ = run(ActionRejectDiagnosis(), state)
+
+    assert events == [SlotSet("excluded_causes", ["network", leader]), SlotSet("diagnosed_cause", None)]
+
+
+def test_rejecting_an_already_excluded_cause_adds_nothing(tracker_state):
+    state = tracker_state(slots={"diagnosed_cause": "fraud", "excluded_causes": ["fraud"]}, intent="reject_diagnosis")
+
+    events, messages = run(ActionRejectDiagnosis(), state)
+
+    assert events == [SlotSet("excluded_causes", ["fraud"]), SlotSet("diagnosed_cause", None)]
+    assert messages == []
+
+
+# --- action_explain -----------------------------------------------------------------------------------------
+
+def test_explain_after_a_diagnosis_gives_the_reasons(kb, engine, tracker_state):
+    state = tracker_state(slots={**CONCLUSIVE, "diagnosed_cause": "bank_system"}, text="为什么", intent="ask_why")
+
+    events, messages = run(ActionExplain(), state)
+
+    assert events == []
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert "所以最可能是" in text
+    assert kb.cause(engine.assess(CONCLUSIVE).leader.cause_id).name_zh in text
+    assert text == engine.explain(engine.assess(CONCLUSIVE))
+
+
+def test_explain_after_a_diagnosis_explains_the_cause_even_if_the_engine_could_ask_more(engine, tracker_state):
+    # e.g. a diagnosis presented at the question cap: "why" is about the cause, not about a question.
+    diagnosis = engine.assess(DESCRIPTION_FACTS)
+    assert not diagnosis.finished
+    state = tracker_state(slots={**DESCRIPTION_FACTS, "diagnosed_cause": diagnosis.leader.cause_id}, text="为什么",
+                          intent="ask_why")
+
+    events, messages = run(ActionExplain(), state)
+
+    assert events == []
+    assert [m["text"] for m in messages] == [engine.explain(diagnosis)]
+    assert "所以最可能是" in messages[0]["text"]
+
+
+def test_explain_during_the_form_says_why_the_question_is_asked(kb, engine, tracker_state, open_question):
+    state = tracker_state(slots=open_question, text="为什么问这个", intent="ask_why", active_loop=FORM)
+
+    events, messages = run(ActionExplain(), state)
+
+    assert events == []
+    diagnosis = engine.assess(DESCRIPTION_FACTS, questions_asked=1)
+    assert [m["text"] for m in messages] == [engine.explain_question(diagnosis)]
+    assert f"问「{kb.signal(open_question['requested_slot']).name_zh}」" in messages[0]["text"]
+
+
+def test_explain_before_any_fact_says_the_diagnosis_has_not_started(tracker_state):
+    events, messages = run(ActionExplain(), tracker_state(text="为什么", intent="ask_why"))
+
+    assert events == []
+    assert len(messages) == 1
+    assert "还没开始诊断" in messages[0]["text"]
+    assert "所以最可能是" not in messages[0]["text"]
+
+
+# --- action_handoff -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", ["merchant", "agent"])
+def test_handoff_summary_masks_card_and_mobile_numbers(tracker_state, user_event, action_event, audience):
+    assert not luhn_ok("6222021234567890")
+    card = luhn_complete("622202123456789")
+    assert len(card) == 16 and luhn_ok(card)
+    mobile = "13812345678"
+    events_in = [
+        action_event("action_listen"),
+        user_event(f"我的卡号是{card},顾客刷卡显示交易成功", "report_problem"),
+        action_event("diagnosis_form"),
+        action_event("action_listen"),
+        user_event("/dont_know", "dont_know"),
+        action_event("diagnosis_form"),
+        action_event("action_listen"),
+        user_event(f"我手机{mobile},快帮我转人工", "request_human"),
+    ]
+    state = tracker_state(slots={"payment_channel": "card", "terminal_result": "success_slip", "audience": audience},
+                          text=f"我手机{mobile},快帮我转人工", intent="request_human", events=events_in)
+
+    events, messages = run(ActionHandoff(), state)
+
+    assert events == []
+    summary = messages[0]["text"]
+    assert summary.startswith("好的,正在为您转接人工客服")
+    assert "*" * 12 + card[-4:] in summary
+    assert "*" * 7 + mobile[-4:] in summary
+    assert "/dont_know" not in summary
+    assert "顾客是刷银行卡付的款" in summary
+    everything = json.dumps(messages, ensure_ascii=False)
+    assert card not in everything and card[:12] not in everything
+    assert mobile not in everything and mobile[:7] not in everything
+    if audience == "agent":
+        assert len(messages) == 2
+        handoff = messages[1]["custom"]
+        assert handoff["type"] == "handoff"
+        assert handoff["summary"]["merchant_said"] == [
+            f"我的卡号是{'*' * 12}{card[-4:]},顾客刷卡显示交易成功",
+            f"我手机{'*' * 7}{mobile[-4:]},快帮我转人工",
+        ]
+    else:
+        assert len(messages) == 1
+
+
+# --- action_session_start -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "metadata, expected",
+    [
+        ({"audience": "agent"},
+         [SessionStarted(), SlotSet("audience", "agent"), ActionExecuted("action_listen")]),
+        ({"audience": "merchant"},
+         [SessionStarted(), SlotSet("audience", "merchant"), ActionExecuted("action_listen")]),
+        ({"audience": "admin"}, [SessionStarted(), ActionExecuted("action_listen")]),
+        (None, [SessionStarted(), ActionExecuted("action_listen")]),
+    ],
+)
+def test_session_start_keeps_the_audience_from_the_channel_metadata(tracker_state, metadata, expected):
+    state = tracker_state(slots={"session_started_metadata": metadata}, events=[], latest_action_name=None)
+
+    events, messages = run(ActionSessionStart(), state)
+
+    assert events == expected
+    assert messages == []
+
+
+def test_session_start_events_are_exact_dicts(tracker_state):
+    state = tracker_state(slots={"session_started_metadata": {"audience": "agent"}}, events=[])
+
+    events, _ = run(ActionSessionStart(), state)
+
+    assert events == [
+        {"event": "session_started", "timestamp": None},
+        {"event": "slot", "timestamp": None, "name": "audience", "value": "agent"},
+        {"event": "action", "timestamp": None, "name": "action_listen", "policy": None, "confidence": None},
+    ]
+
+
+# --- action_start_diagnosis ---------------------------------------------------------------------------------
+
+def test_a_new_problem_after_a_diagnosis_starts_a_fresh_case(kb, tracker_state):
+    slots = {**CONCLUSIVE, **DESCRIPTION_FACTS, "diagnosed_cause": "bank_system", "excluded_causes": ["network"],
+             "asked_signals": ["transaction_record", "settlement_status"]}
+    state = tracker_state(slots=slots, text="又有一笔扫码的钱没到账", intent="report_problem")
+
+    events, messages = run(ActionStartDiagnosis(), state)
+
+    assert events == (
+        [{"event": "slot", "timestamp": None, "name": s, "value": None} for s in kb.signal_ids]
+        + [SlotSet("excluded_causes", None), SlotSet("asked_signals", None), SlotSet("diagnosed_cause", None)]
+    )
+    assert {e["name"] for e in events} == set(kb.signal_ids) | {"excluded_causes", "asked_signals", "diagnosed_cause"}
+    assert messages == []
+
+
+def test_more_facts_after_a_diagnosis_refine_the_same_case(tracker_state):
+    state = tracker_state(slots={**CONCLUSIVE, "diagnosed_cause": "bank_system", "excluded_causes": ["network"]},
+                          text="网络也不好", intent="inform")
+
+    events, _ = run(ActionStartDiagnosis(), state)
+
+    assert events == [SlotSet("diagnosed_cause", None)]
+
+
+def test_start_diagnosis_takes_the_audience_from_the_message_metadata(tracker_state):
+    state = tracker_state(text=DESCRIPTION, intent="report_problem", metadata={"audience": "agent"})
+
+    events, _ = run(ActionStartDiagnosis(), state)
+
+    assert events == [SlotSet("audience", "agent"), SlotSet("diagnosed_cause", None)]
+
+
+# --- action_restart_conversation ----------------------------------------------------------------------------
+
+def test_restart_conversation_restarts_and_says_so(tracker_state):
+    state = tracker_state(slots={**CONCLUSIVE, "diagnosed_cause": "bank_system"}, text="重新开始", intent="start_over")
+
+    events, messages = run(ActionRestartConversation(), state)
+
+    assert events == [Restarted()]
+    assert events == [{"event": "restart", "timestamp": None}]
+    assert len(messages) == 1
+    assert re.search(r"[\u4e00-\u9fff]", messages[0]["text"])
+    assert "重新开始" in messages[0]["text"]
+    assert messages[0]["buttons"] == [] and messages[0]["custom"] == {}
+
+
+def test_a_negation_the_segmenter_cut_off_still_negates():
+    """jieba splits "未/死机": the entity alone says faulty, the whole sentence says normal."""
+    from actions.facts import facts_from_message
+
+    message = {"text": "机器未死机", "intent": {"name": "inform"},
+               "entities": [{"entity": "terminal_condition", "value": "死机"}]}
+    assert facts_from_message(message, None) == {"terminal_condition": "normal"}
