@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from pos_expert.privacy import mask_pii
 from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from, send_state
 
 
@@ -98,8 +99,6 @@ class ActionExplain(Action):
 
 def case_summary(tracker: Tracker) -> Dict[Text, Any]:
     """What a human agent needs to take over, with card, phone and ID numbers masked."""
-    from pos_expert.privacy import mask_pii
-
     diagnosis = assess(tracker)
     user_texts = [
         mask_pii(e.get("text") or "") for e in tracker.events if e.get("event") == "user" and e.get("text")
@@ -148,7 +147,5 @@ class ActionRestartConversation(Action):
         return "action_restart_conversation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        from rasa_sdk.events import Restarted
-
         dispatcher.utter_message(text="好的,我们重新开始。请描述一下您遇到的收款问题。")
         return [Restarted()]

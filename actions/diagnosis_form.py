@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import KB, ask_question, asked_from, assess, send_state
+from actions.common import ask_question, asked_from, assess, send_state
 from actions.facts import facts_from_message
+from pos_expert.engine import Diagnosis
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
@@ -50,8 +51,11 @@ class ValidateDiagnosisForm(FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         """Only the engine's next question, or none once it has stopped."""
-        next_question = assess(tracker).next_question
-        return [next_question] if next_question else []
+        return self._next_slots(assess(tracker))
+
+    @staticmethod
+    def _next_slots(diagnosis: Diagnosis) -> List[Text]:
+        return [diagnosis.next_question] if diagnosis.next_question else []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
@@ -67,7 +71,8 @@ class ValidateDiagnosisForm(FormValidationAction):
 
         events: List[EventType] = [SlotSet(s, v) for s, v in facts.items() if tracker.get_slot(s) != v]
         tracker.add_slots(events)
-        next_slots = await self.required_slots(KB.signal_ids, dispatcher, tracker, domain)
+        diagnosis = assess(tracker)
+        next_slots = self._next_slots(diagnosis)
         if not next_slots:
             return events + [SlotSet(REQUESTED_SLOT, None)]
 
@@ -80,6 +85,5 @@ class ValidateDiagnosisForm(FormValidationAction):
         if requested and after_user_message and not facts:
             dispatcher.utter_message(response="utter_not_understood_answer")
         ask_question(dispatcher, tracker, next_question)
-        tracker.add_slots([SlotSet("asked_signals", asked)])
-        send_state(dispatcher, tracker, assess(tracker), stage="asking")
+        send_state(dispatcher, tracker, diagnosis, stage="asking")
         return events + [SlotSet(REQUESTED_SLOT, next_question)]

@@ -1,31 +1,37 @@
 """The domain dictionary for jieba: shared by the spaCy pipeline build and by Rasa at run time."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 from pos_expert.knowledge import KnowledgeBase
-from pos_expert.text import NEGATION_CUES, normalize_text
+from pos_expert.text import normalize_text
 
 # High enough that jieba keeps a listed word whole, low enough not to swallow its neighbours.
 WORD_FREQUENCY = 50000
 _loaded: set = set()
 
 
-def negated_forms(phrase: str) -> List[str]:
-    return [cue + phrase for cue in ("没有", "没", "不", "未", "无", "从没", "从未")]
+NEGATION_PREFIXES = ("没有", "没", "不", "未", "无", "从没", "从未")
 
 
-def dictionary_words(kb: KnowledgeBase) -> List[str]:
-    """Every answer phrase (and negated forms where they flip the answer) plus the domain terms."""
-    words = {normalize_text(term) for term in kb.domain_terms}
+def lexicon_entries(kb: KnowledgeBase) -> List[Tuple[str, str, str]]:
+    """(normalised phrase, signal id, answer id) for every answer phrase, plus the negated forms
+    ("没有死机" -> the answer named by `when_negated`) that the word segmenter must keep whole."""
+    entries = []
     for signal in kb.signals:
         for answer in signal.answers:
             for phrase in answer.phrases:
                 phrase = normalize_text(phrase)
-                if not phrase.isdigit():  # error codes stay numbers, jieba cuts them anyway
-                    words.add(phrase)
+                entries.append((phrase, signal.id, answer.id))
                 if answer.when_negated:
-                    words.update(negated_forms(phrase))
+                    entries += [(cue + phrase, signal.id, answer.when_negated) for cue in NEGATION_PREFIXES]
+    return entries
+
+
+def dictionary_words(kb: KnowledgeBase) -> List[str]:
+    """Every lexicon entry plus the domain terms; error codes stay numbers (jieba cuts them anyway)."""
+    words = {normalize_text(term) for term in kb.domain_terms}
+    words.update(phrase for phrase, _, _ in lexicon_entries(kb) if not phrase.isdigit())
     return sorted(w for w in words if len(w) > 1)
 
 

@@ -14,25 +14,16 @@ sys.path.insert(0, str(ROOT))
 import spacy  # noqa: E402
 
 from pos_expert.knowledge import default_knowledge_base  # noqa: E402
-from pos_expert.segmentation import load_domain_dictionary, negated_forms  # noqa: E402
-from pos_expert.text import normalize_text  # noqa: E402
+from pos_expert.segmentation import lexicon_entries, load_domain_dictionary  # noqa: E402
 
 OUTPUT = ROOT / "build" / "spacy_zh_pos"
 
 
 def entity_patterns(kb):
-    patterns = []
-    for signal in kb.signals:
-        for answer in signal.answers:
-            for phrase in answer.phrases:
-                phrase = normalize_text(phrase)
-                patterns.append({"label": signal.id, "pattern": phrase, "id": f"{signal.id}={answer.id}"})
-                if answer.when_negated:
-                    for negated in negated_forms(phrase):
-                        patterns.append(
-                            {"label": signal.id, "pattern": negated, "id": f"{signal.id}={answer.when_negated}"}
-                        )
-    return patterns
+    return [
+        {"label": signal_id, "pattern": phrase, "id": f"{signal_id}={answer_id}"}
+        for phrase, signal_id, answer_id in lexicon_entries(kb)
+    ]
 
 
 def build(output: Path = OUTPUT) -> Path:

@@ -78,12 +78,7 @@ def tracker_state(kb):
         return {
             "sender_id": sender_id,
             "slots": all_slots,
-            "latest_message": {
-                "text": text,
-                "intent": {"name": intent, "confidence": 1.0},
-                "entities": list(entities or []),
-                "metadata": dict(metadata or {}),
-            },
+            "latest_message": {**message["parse_data"], "metadata": message["metadata"]},
             "events": events,
             "paused": False,
             "followup_action": None,
