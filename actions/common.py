@@ -1,7 +1,7 @@
-"""What every action shares: the knowledge base, the engine, evidence read from slots, the state payload."""
+"""What every action shares: the knowledge base, the engine, evidence read from slots, asking a question."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -16,8 +16,6 @@ ENGINE = DiagnosisEngine(KB)
 LEXICON = lexicon_for(KB)
 
 AUDIENCES = ("merchant", "agent")
-STATE_PAYLOAD_TYPE = "pos_diagnosis_state"
-STATE_PAYLOAD_VERSION = 1
 
 
 def audience_of(tracker: Tracker) -> Text:
@@ -61,49 +59,6 @@ def options_payload(signal_id: Text) -> List[Dict[Text, Text]]:
     ]
     buttons.append({"title": KB.settings.unknown_label, "payload": "/dont_know"})
     return buttons
-
-
-def state_payload(diagnosis: Diagnosis, stage: Text, diagnosed_cause: Optional[Text] = None) -> Dict[Text, Any]:
-    """The diagnosis state the agent console renders (format documented in docs/agent-payload.md)."""
-    question = None
-    if diagnosis.next_question:
-        signal = KB.signal(diagnosis.next_question)
-        question = {
-            "signal": signal.id,
-            "name_zh": signal.name_zh,
-            "question_agent": signal.question_agent,
-            "question_merchant": signal.question_merchant,
-            "options": [{"answer": a.id, "label_zh": a.label_zh} for a in signal.answers],
-        }
-    return {
-        "type": STATE_PAYLOAD_TYPE,
-        "version": STATE_PAYLOAD_VERSION,
-        "stage": stage,
-        "next_question": question,
-        "ranking": [
-            {
-                "cause": s.cause_id,
-                "name_zh": s.name_zh,
-                "probability": round(s.probability, 4),
-                "supporting": [f.fact_zh for f in s.supporting],
-                "contradicting": [f.fact_zh for f in s.contradicting],
-            }
-            for s in diagnosis.ranking
-        ],
-        "evidence": [
-            {"signal": sid, "answer": aid, "fact_zh": KB.signal(sid).answer(aid).fact_zh}
-            for sid, aid in diagnosis.evidence.items()
-        ],
-        "excluded": list(diagnosis.excluded),
-        "diagnosed_cause": diagnosed_cause,
-    }
-
-
-def send_state(dispatcher: CollectingDispatcher, tracker: Tracker, diagnosis: Diagnosis, stage: Text,
-               diagnosed_cause: Optional[Text] = None) -> None:
-    """Only the agent console gets the machine-readable state; merchants see plain messages."""
-    if audience_of(tracker) == "agent":
-        dispatcher.utter_message(json_message=state_payload(diagnosis, stage, diagnosed_cause))
 
 
 def ask_question(dispatcher: CollectingDispatcher, tracker: Tracker, signal_id: Text) -> None:

@@ -1,15 +1,15 @@
 """Starting, presenting, rejecting and explaining a diagnosis."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from pos_expert.privacy import mask_pii
-from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from, send_state
+from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from
+from actions.state import case_summary, send_state, summary_text
 
 
 class ActionStartDiagnosis(Action):
@@ -95,35 +95,6 @@ class ActionExplain(Action):
         else:
             dispatcher.utter_message(text="我们还没开始诊断。请先描述一下收款遇到的问题,我会根据您的回答逐步排查原因。")
         return []
-
-
-def case_summary(tracker: Tracker) -> Dict[Text, Any]:
-    """What a human agent needs to take over, with card, phone and ID numbers masked."""
-    diagnosis = assess(tracker)
-    user_texts = [
-        mask_pii(e.get("text") or "") for e in tracker.events if e.get("event") == "user" and e.get("text")
-        and not (e.get("text") or "").startswith("/")
-    ]
-    leader = diagnosis.leader
-    return {
-        "merchant_said": user_texts[:10],
-        "facts": [KB.signal(s).answer(a).fact_zh for s, a in diagnosis.evidence.items() if a != "unknown"],
-        "leading_cause": leader.name_zh if leader else None,
-        "confidence": round(leader.probability, 2) if leader else None,
-        "excluded": [KB.cause(c).name_zh for c in diagnosis.excluded],
-    }
-
-
-def summary_text(summary: Dict[Text, Any]) -> Text:
-    lines = ["案件摘要:"]
-    if summary["merchant_said"]:
-        lines.append("- 商户描述:" + ";".join(summary["merchant_said"][:3]))
-    lines.append("- 已知情况:" + ("、".join(summary["facts"]) if summary["facts"] else "暂无"))
-    if summary["leading_cause"]:
-        lines.append(f"- 初步判断:{summary['leading_cause']}(把握约{summary['confidence']:.0%})")
-    if summary["excluded"]:
-        lines.append("- 已排除:" + "、".join(summary["excluded"]))
-    return "\n".join(lines)
 
 
 class ActionHandoff(Action):

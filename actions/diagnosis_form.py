@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import ask_question, asked_from, assess, send_state
+from actions.common import ask_question, asked_from, assess
+from actions.state import send_state
 from actions.facts import facts_from_message
 from pos_expert.engine import Diagnosis
 
