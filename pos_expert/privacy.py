@@ -21,8 +21,8 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _keep_last4(raw: str) -> str:
-    digits = re.sub(r"\D", "", raw)
-    return "*" * (len(digits) - 4) + digits[-4:]
+    chars = re.sub(r"[^\dXx]", "", raw)
+    return "*" * (len(chars) - 4) + chars[-4:]
 
 
 def mask_pii(text: str) -> str:

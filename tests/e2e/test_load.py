@@ -1,0 +1,52 @@
+"""50 concurrent merchant conversations, each a full diagnosis over REST: no error, no lost message."""
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.e2e.test_conversations import CASES, asked_signal
+
+CONVERSATIONS = 50
+
+
+def _run(servers, index, case):
+    sender = f"load-{index}"
+    latencies, errors, sent = [], 0, 0
+    knows = {**(case.get("given") or {}), **case["knows"]}
+    text = case["opening"]
+    for _ in range(10):
+        started = time.monotonic()
+        try:
+            replies = servers.say(sender, text)
+        except Exception:  # noqa: BLE001 - counted, reported by the assertion
+            errors += 1
+            break
+        latencies.append(time.monotonic() - started)
+        sent += 1
+        if not replies:
+            errors += 1
+        signal_id = asked_signal(replies)
+        if signal_id is None:
+            break
+        answer = knows.get(signal_id)
+        text = f'/inform{{"{signal_id}":"{answer}"}}' if answer else "/dont_know"
+    return sender, sent, errors, latencies
+
+
+def test_fifty_concurrent_conversations_lose_nothing(servers):
+    cases = [c for c in CASES if not c.get("hard")]
+    with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:
+        results = list(pool.map(lambda i: _run(servers, i, cases[i % len(cases)]), range(CONVERSATIONS)))
+    errors = sum(r[2] for r in results)
+    sent = sum(r[1] for r in results)
+    stored = sum(
+        sum(1 for e in servers.tracker(sender)["events"] if e["event"] == "user") for sender, *_ in results
+    )
+    diagnosed = sum(1 for sender, *_ in results if servers.tracker(sender)["slots"]["diagnosed_cause"])
+    latencies = sorted(l for r in results for l in r[3])
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"\n[load] {CONVERSATIONS} concurrent conversations: {sent} messages, {errors} errors, "
+          f"{sent - stored} lost, {diagnosed} diagnosed; latency p50 {statistics.median(latencies):.2f}s "
+          f"p95 {p95:.2f}s")
+    assert errors == 0
+    assert stored == sent
+    assert diagnosed == CONVERSATIONS
