@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train run shell handbook validate test test-core test-unit test-stories test-e2e crossval clean
+.PHONY: setup nlp train run shell handbook validate test test-unit test-stories test-e2e crossval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,11 +39,17 @@ test-stories: train
 	$(ENV) $(RASA) test core --stories tests/stories --model models/pos-assistant.tar.gz \
 	  --fail-on-prediction-errors --out results/core
 
-# NLU cross-validation with a config that has no fallback classifier (report in results/crossval).
-crossval: nlp
+# NLU quality: 3-fold cross-validation with a config that has no fallback classifier, the trained
+# model on the held-out set (tests/nlu_holdout, never used for training or the lexicon), and the
+# rule-based entity extraction (rasa test nlu skips SpacyEntityExtractor) on both.
+crossval: train
 	$(ENV) $(RASA) test nlu --nlu data/nlu --config tests/config_crossval.yml --cross-validation \
 	  --folds 3 --out results/crossval
-	$(ENV) $(PY) scripts/report_crossval.py results/crossval
+	$(ENV) $(PY) scripts/report_nlu.py results/crossval "3-fold cross-validation"
+	$(ENV) $(RASA) test nlu --nlu tests/nlu_holdout --model models/pos-assistant.tar.gz --out results/holdout
+	$(ENV) $(PY) scripts/report_nlu.py results/holdout "held-out set"
+	$(ENV) $(PY) scripts/evaluate_entities.py --nlu data/nlu --out results/entities
+	$(ENV) $(PY) scripts/evaluate_entities.py --nlu tests/nlu_holdout --out results/entities_holdout
 
 # Real servers on loopback, conversations over REST, restart from the SQLite store.
 test-e2e: train
