@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train run shell handbook validate test test-unit test-stories test-e2e crossval clean
+.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser crossval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -17,6 +17,10 @@ nlp: setup
 
 train: setup
 	@bash scripts/build.sh
+
+# The merchant page's chat widget: rasa-webchat from npm (web/package-lock.json) into web/vendor/.
+web:
+	@bash scripts/build_web.sh
 
 run:
 	@bash scripts/run.sh
@@ -32,7 +36,7 @@ validate: nlp
 
 # Expert core and actions: no trained model needed.
 test-unit: nlp
-	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e
+	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser
 
 # Test stories against the trained model; fails on any wrong prediction.
 test-stories: train
@@ -55,7 +59,12 @@ crossval: train
 test-e2e: train
 	$(ENV) $(PY) -m pytest -q tests/e2e
 
-test: validate test-unit test-stories test-e2e crossval
+# The merchant page and the agent console in headless Chromium (Debian's, via Playwright) against real servers.
+test-browser: train web
+	@bash scripts/setup_browser.sh
+	$(ENV) $(PY) -m pytest -q tests/browser
+
+test: validate test-unit test-stories test-e2e test-browser crossval
 
 clean:
 	rm -rf build results var .pytest_cache

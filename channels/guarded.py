@@ -21,7 +21,8 @@ from pos_expert.knowledge import default_knowledge_base
 from pos_expert.privacy import mask_pii
 
 MAX_MESSAGE_CHARS = 2000
-BUTTON_INTENTS = {"inform", "affirm", "deny", "dont_know", "reject_diagnosis", "request_human", "start_over"}
+# the intents our buttons and the widget's welcome (/greet) send as payloads
+BUTTON_INTENTS = {"inform", "affirm", "deny", "dont_know", "reject_diagnosis", "request_human", "start_over", "greet"}
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
 EMPTY_MESSAGE_REPLY = "您好像没有输入内容。请描述一下收款遇到的问题,比如:顾客刷卡显示成功,但钱没到账。"
