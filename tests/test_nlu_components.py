@@ -1,0 +1,33 @@
+"""Custom NLU components: the grouped fallback classifier and the text normalizer."""
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.fallback import GroupedFallbackClassifier
+from nlu_components.normalizer import ChineseTextNormalizer
+
+
+def _classify(ranking):
+    classifier = GroupedFallbackClassifier(
+        {**GroupedFallbackClassifier.get_default_config(), "threshold": 0.45,
+         "equivalent_intents": [["report_problem", "inform"]]}
+    )
+    message = Message(data={TEXT: "x", INTENT: {"name": ranking[0][0], "confidence": ranking[0][1]},
+                            INTENT_RANKING_KEY: [{"name": n, "confidence": c} for n, c in ranking]})
+    return classifier.process([message])[0].get(INTENT)["name"]
+
+
+def test_close_scores_within_a_group_are_no_ambiguity():
+    assert _classify([("report_problem", 0.54), ("inform", 0.46)]) == "report_problem"
+    assert _classify([("inform", 0.40), ("report_problem", 0.35), ("greet", 0.25)]) == "inform"
+
+
+def test_close_scores_across_groups_still_fall_back():
+    assert _classify([("affirm", 0.52), ("deny", 0.48)]) == "nlu_fallback"
+    assert _classify([("report_problem", 0.52), ("out_of_scope", 0.48)]) == "nlu_fallback"
+    assert _classify([("greet", 0.30), ("thank", 0.20), ("goodbye", 0.10)]) == "nlu_fallback"
+
+
+def test_normalizer_converts_traditional_full_width_and_spaces():
+    message = Message(data={TEXT: "顧客刷卡 ＰＯＳ機 T+1 沒到帳"})
+    ChineseTextNormalizer().process([message])
+    assert message.get(TEXT) == "顾客刷卡pos机t+1没到帐"
