@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser crossval clean
+.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser test-scaleout crossval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -36,7 +36,7 @@ validate: nlp
 
 # Expert core and actions: no trained model needed.
 test-unit: nlp
-	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser
+	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/scaleout
 
 # Test stories against the trained model; fails on any wrong prediction.
 test-stories: train
@@ -64,7 +64,12 @@ test-browser: train web
 	@bash scripts/setup_browser.sh
 	$(ENV) $(PY) -m pytest -q tests/browser
 
-test: validate test-unit test-stories test-e2e test-browser crossval
+# Scale-out on loopback: PostgreSQL, Redis, 2 action servers, 2 Rasa servers, nginx; one Rasa killed mid-run.
+# Installs postgresql, redis-server and nginx with apt-get when missing (needs root, as in CI).
+test-scaleout: train
+	$(ENV) $(PY) -m pytest -q -s tests/scaleout
+
+test: validate test-unit test-stories test-e2e test-browser test-scaleout crossval
 
 clean:
 	rm -rf build results var .pytest_cache
