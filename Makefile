@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser test-scaleout crossval clean
+.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser test-scaleout crossval bench bench-smoke clean
 
 setup:
 	@bash scripts/setup.sh
@@ -36,7 +36,8 @@ validate: nlp
 
 # Expert core and actions: no trained model needed.
 test-unit: nlp
-	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/scaleout
+	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/scaleout \
+	  --ignore=tests/test_bench_smoke.py
 
 # Test stories against the trained model; fails on any wrong prediction.
 test-stories: train
@@ -57,7 +58,7 @@ crossval: train
 
 # Real servers on loopback, conversations over REST, restart from the SQLite store.
 test-e2e: train
-	$(ENV) $(PY) -m pytest -q tests/e2e
+	$(ENV) $(PY) -m pytest -q tests/e2e tests/test_bench_smoke.py
 
 # The merchant page and the agent console in headless Chromium (Debian's, via Playwright) against real servers.
 test-browser: train web
@@ -68,6 +69,14 @@ test-browser: train web
 # Installs postgresql, redis-server and nginx with apt-get when missing (needs root, as in CI).
 test-scaleout: train
 	$(ENV) $(PY) -m pytest -q -s tests/scaleout
+
+# Benchmarks (issue 5): writes docs/benchmarks.md and docs/bench/*.png; about 40 min on 2 cores. Not part of make test.
+bench: train
+	$(ENV) $(PY) -m bench.run --out docs/benchmarks.md
+
+# The benchmark harness end to end in smoke mode (report in a temp folder); about 2-3 min. Runs in test-e2e too.
+bench-smoke: train
+	$(ENV) $(PY) -m pytest -q tests/test_bench_smoke.py
 
 test: validate test-unit test-stories test-e2e test-browser test-scaleout crossval
 

@@ -48,6 +48,7 @@ class Servers:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_DB": str(tmp / "tracker.db"),
+            "SANIC_HOST": "127.0.0.1",  # the action server's interface: loopback only
         }
         self.actions = self.rasa = None
 
@@ -62,7 +63,7 @@ class Servers:
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", self.actions)
 
     def start_rasa(self):
-        self.rasa = self._spawn([str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN,
+        self.rasa = self._spawn([str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--enable-api", "--auth-token", TOKEN,
                                  "--port", str(self.rasa_port), "--cors", self.cors_origin, "--endpoints", "endpoints.yml",
                                  "--credentials", "credentials.yml", "--model", str(MODEL)], "rasa.log")
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/status?token={TOKEN}", self.rasa)
