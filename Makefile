@@ -32,7 +32,7 @@ handbook: setup
 	$(ENV) $(PY) -m pos_expert.handbook
 
 validate: nlp
-	$(ENV) $(RASA) data validate --fail-on-warnings
+	$(ENV) $(PY) scripts/validate_data.py
 
 # Expert core and actions: no trained model needed.
 test-unit: nlp

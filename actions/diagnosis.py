@@ -12,6 +12,10 @@ from actions.common import ENGINE, KB, assess, audience_events, audience_of, exc
 from actions.state import case_summary, send_state, summary_text
 
 
+# How far the current round of questions has got; a new case or a rejected diagnosis starts it afresh.
+CASE_PROGRESS_SLOTS = ("case_messages", "unclear_replies", "pending_answer")
+
+
 class ActionStartDiagnosis(Action):
     """A new problem report after a finished diagnosis starts a fresh case; more facts refine the current one."""
 
@@ -24,7 +28,7 @@ class ActionStartDiagnosis(Action):
         finished_case = tracker.get_slot("diagnosed_cause") or tracker.get_slot("excluded_causes")
         if intent == "report_problem" and finished_case and not tracker.active_loop_name:
             events += [SlotSet(s, None) for s in KB.signal_ids]
-            events += [SlotSet("excluded_causes", None), SlotSet("asked_signals", None)]
+            events += [SlotSet(s, None) for s in ("excluded_causes", "asked_signals") + CASE_PROGRESS_SLOTS]
         return events + [SlotSet("diagnosed_cause", None)]
 
 
@@ -50,6 +54,14 @@ class ActionPresentDiagnosis(Action):
             header = f"根据您提供的情况,最可能的原因是:{cause.name_zh}。"
         dispatcher.utter_message(text=header)
         dispatcher.utter_message(text=f"{cause.summary_zh}\n\n为什么这样判断:{ENGINE.explain(diagnosis)}")
+        if leader.probability < KB.settings.stop_confidence:
+            runner_up = diagnosis.ranking[1] if len(diagnosis.ranking) > 1 else None
+            dispatcher.utter_message(
+                response="utter_diagnosis_uncertain",
+                confidence=f"{leader.probability:.0%}",
+                runner_up=f"也可能是「{runner_up.name_zh}」(约{runner_up.probability:.0%})。" if runner_up else "",
+                first_check=cause.steps[0],
+            )
         dispatcher.utter_message(text=f"解决步骤:\n{_numbered(cause.steps)}")
         escalation = cause.escalation
         dispatcher.utter_message(
@@ -77,7 +89,9 @@ class ActionRejectDiagnosis(Action):
         if cause_id and cause_id not in excluded:
             excluded.append(cause_id)
             dispatcher.utter_message(text=f"好的,排除「{KB.cause(cause_id).name_zh}」,我们再看看其他可能。")
-        return [SlotSet("excluded_causes", excluded), SlotSet("diagnosed_cause", None)]
+        return [SlotSet("excluded_causes", excluded), SlotSet("diagnosed_cause", None)] + [
+            SlotSet(s, None) for s in CASE_PROGRESS_SLOTS
+        ]
 
 
 class ActionExplain(Action):

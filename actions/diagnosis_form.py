@@ -1,7 +1,17 @@
-"""validate_diagnosis_form: fills every signal a message states and lets the engine pick the next question."""
+"""validate_diagnosis_form: reads each reply against the open question and lets the engine pick the next one.
+
+A reply is read first as an answer to the question asked, then for any other facts it states:
+- an answer the reader is sure of is taken; one it is fairly sure of is confirmed in one short
+  question ("您是说…,对吗?");
+- a bare 是/不是 to an either/or question gets a short re-ask that names the options;
+- a reply that states other facts is acknowledged in a few words, and the diagnosis moves on;
+- two unproductive replies to the same question count as 不清楚, so the diagnosis moves on;
+- after `settings.max_messages` merchant messages the diagnosis is given with what is known.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import logging
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -9,10 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import ask_question, asked_from, assess
+from actions.common import KB, ask_question, asked_from, assess
+from actions.facts import ReplyReading, confirmed, read_reply, stated_facts
 from actions.state import send_state
-from actions.facts import facts_from_message
-from pos_expert.engine import Diagnosis
+from pos_expert.knowledge import UNKNOWN
+
+logger = logging.getLogger(__name__)
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
@@ -21,9 +33,13 @@ ALWAYS_INTERRUPTING_INTENTS = {"request_human", "start_over"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
-
+# Replies to the same question that may go unanswered before it counts as 不清楚.
+MAX_UNCLEAR_REPLIES = 2
 
 FORM_NAME = "diagnosis_form"
+PENDING_SLOT = "pending_answer"
+UNCLEAR_SLOT = "unclear_replies"
+MESSAGES_SLOT = "case_messages"
 
 
 def is_direct_reply(tracker: Tracker) -> bool:
@@ -40,51 +56,106 @@ def is_direct_reply(tracker: Tracker) -> bool:
     return False
 
 
+def _pending(tracker: Tracker) -> Optional[tuple]:
+    value = tracker.get_slot(PENDING_SLOT) or ""
+    signal_id, _, answer_id = value.partition("=")
+    return (signal_id, answer_id) if KB.is_valid_answer(signal_id, answer_id) else None
+
+
+def _fact_list(facts: Dict[Text, Text]) -> Text:
+    return "、".join(KB.signal(s).answer(a).fact_zh for s, a in facts.items() if a != UNKNOWN)
+
+
+def _options_text(signal_id: Text) -> Text:
+    labels = [f"「{a.label_zh}」" for a in KB.signal(signal_id).answers if not a.is_unknown]
+    return "、".join(labels[:-1]) + f"还是{labels[-1]}" if len(labels) > 1 else labels[0]
+
+
 class ValidateDiagnosisForm(FormValidationAction):
+    """Fills every signal a message states and asks the engine's next question."""
+
     def name(self) -> Text:
         return "validate_diagnosis_form"
-
-    async def required_slots(
-        self,
-        domain_slots: List[Text],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[Text]:
-        """Only the engine's next question, or none once it has stopped."""
-        return self._next_slots(assess(tracker))
-
-    @staticmethod
-    def _next_slots(diagnosis: Diagnosis) -> List[Text]:
-        return [diagnosis.next_question] if diagnosis.next_question else []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         message: Dict[Text, Any] = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        after_user_message = is_direct_reply(tracker)
-        facts = facts_from_message(message, requested)
+        direct = is_direct_reply(tracker)
+        # The opening (the form's first run) and direct replies are merchant messages of this case.
+        counted = direct or requested is None
+        pending = _pending(tracker) if direct else None
+        verdict = confirmed(message) if pending is not None else None
+        if verdict is not None:
+            # A reply to "您是说…,对吗?": its 是/不是 is about the pending answer, not the question.
+            reading = ReplyReading(facts=stated_facts(message))
+            if verdict:
+                reading.facts[pending[0]] = pending[1]
+        else:
+            reading = read_reply(message, requested if direct else None)
 
-        if requested and after_user_message and (
-            intent in ALWAYS_INTERRUPTING_INTENTS or (not facts and intent in INTERRUPTING_INTENTS)
+        if requested and direct and verdict is None and (
+            intent in ALWAYS_INTERRUPTING_INTENTS
+            or (intent in INTERRUPTING_INTENTS and not reading.facts and not reading.to_confirm)
         ):
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
-        events: List[EventType] = [SlotSet(s, v) for s, v in facts.items() if tracker.get_slot(s) != v]
-        tracker.add_slots(events)
+        events: List[EventType] = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []
+        messages = int(tracker.get_slot(MESSAGES_SLOT) or 0) + (1 if counted else 0)
+        events.append(SlotSet(MESSAGES_SLOT, messages))
+
+        unclear = list(tracker.get_slot(UNCLEAR_SLOT) or [])
+        productive = reading.answers(requested) or reading.to_confirm is not None
+        if direct and requested and not productive:
+            unclear.append(requested)
+            events.append(SlotSet(UNCLEAR_SLOT, unclear))
+            if unclear.count(requested) >= MAX_UNCLEAR_REPLIES:
+                reading.facts[requested] = UNKNOWN  # two unproductive replies: move on
+
+        fact_events = [SlotSet(s, v) for s, v in reading.facts.items() if tracker.get_slot(s) != v]
+        tracker.add_slots(fact_events + events)
+        events = fact_events + events
         diagnosis = assess(tracker)
-        next_slots = self._next_slots(diagnosis)
-        if not next_slots:
+        out_of_messages = messages >= KB.settings.max_messages
+        if diagnosis.next_question is None or out_of_messages:
+            if out_of_messages and diagnosis.next_question is not None:
+                logger.info("diagnosis stopped after %d merchant messages", messages)
             return events + [SlotSet(REQUESTED_SLOT, None)]
 
-        next_question = next_slots[0]
+        other_facts = {s: a for s, a in reading.facts.items() if s != requested}
+        if direct and requested and verdict is None:
+            self._acknowledge(dispatcher, reading, requested, other_facts, unclear)
+        if reading.to_confirm and not reading.answers(requested):
+            fact = KB.signal(requested).answer(reading.to_confirm).fact_zh
+            dispatcher.utter_message(
+                response="utter_confirm_answer", fact=fact,
+                buttons=[{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}],
+            )
+            send_state(dispatcher, tracker, diagnosis, stage="confirming")
+            return events + [SlotSet(PENDING_SLOT, f"{requested}={reading.to_confirm}"),
+                             SlotSet(REQUESTED_SLOT, requested)]
+
+        next_question = diagnosis.next_question
+        if direct and requested and not productive and requested not in reading.facts and not other_facts:
+            next_question = requested  # ask the same question again, with its options, before moving on
         asked = asked_from(tracker)
         if next_question not in asked:
             asked.append(next_question)
         # Always setting asked_signals also tells Rasa the message was handled (no rejection).
         events.append(SlotSet("asked_signals", asked))
-        if requested and after_user_message and not facts:
-            dispatcher.utter_message(response="utter_not_understood_answer")
         ask_question(dispatcher, tracker, next_question)
         send_state(dispatcher, tracker, diagnosis, stage="asking")
         return events + [SlotSet(REQUESTED_SLOT, next_question)]
+
+    @staticmethod
+    def _acknowledge(dispatcher: CollectingDispatcher, reading: ReplyReading, requested: Text,
+                     other_facts: Dict[Text, Text], unclear: List[Text]) -> None:
+        """A few words on what the reply told us, before the next question."""
+        if reading.needs_options and not reading.answers(requested):
+            dispatcher.utter_message(response="utter_reask_options", options=_options_text(requested))
+        elif other_facts and _fact_list(other_facts):
+            dispatcher.utter_message(response="utter_noted_facts", facts=_fact_list(other_facts))
+        elif reading.facts.get(requested) == UNKNOWN and unclear.count(requested) >= MAX_UNCLEAR_REPLIES:
+            dispatcher.utter_message(response="utter_moving_on")
+        elif not reading.facts and not reading.to_confirm:
+            dispatcher.utter_message(response="utter_not_understood_answer")

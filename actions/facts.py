@@ -1,44 +1,90 @@
-"""Reads every fact a merchant's message carries: entities, button payloads, free text, yes/no."""
+"""Reads a merchant's message as an answer to the open question, then for any other facts it states.
+
+Every fact comes from NLU (nlu_components/facts.py): `entities` for what the text states on its
+own, `answers_if_asked` for how it reads as a reply to each question. This module only decides,
+knowing which question is open, what to do with those readings; it scans no text itself.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Text
 
-from actions.common import KB, LEXICON
+from actions.common import KB
 from pos_expert.knowledge import UNKNOWN
 
 # Intents that answer a yes/no question (during the form "不对" means "no").
-YES_NO_INTENTS = ("affirm", "deny", "reject_diagnosis")
+AFFIRM_INTENTS = ("affirm",)
+DENY_INTENTS = ("deny", "reject_diagnosis")
+DONT_KNOW_INTENT = "dont_know"
+ANSWERS_IF_ASKED = "answers_if_asked"
+
+# How sure the reply classifier must be: to take an answer, or at least to confirm it in one question.
+TAKE_THRESHOLD = 0.6
+CONFIRM_THRESHOLD = 0.35
+UNKNOWN_THRESHOLD = 0.5
 
 
-def facts_from_message(message: Dict[Text, Any], requested: Optional[Text]) -> Dict[Text, Text]:
-    """signal id -> answer id for everything the message states; `requested` is the open question."""
+@dataclass
+class ReplyReading:
+    """What one message means for the diagnosis."""
+
+    facts: Dict[Text, Text] = field(default_factory=dict)
+    # The open question's answer, when the reader is fairly but not fully sure: ask "您是说…,对吗?"
+    to_confirm: Optional[Text] = None
+    # A bare 是/不是 to an either/or question: re-ask naming the options.
+    needs_options: bool = False
+
+    def answers(self, signal_id: Optional[Text]) -> bool:
+        return signal_id is not None and signal_id in self.facts
+
+
+def _intent(message: Dict[Text, Any]) -> Optional[Text]:
+    return (message.get("intent") or {}).get("name")
+
+
+def stated_facts(message: Dict[Text, Any]) -> Dict[Text, Text]:
+    """signal id -> answer id from the message's entities (the fact extractor's or a button's payload)."""
     facts: Dict[Text, Text] = {}
-    text = message.get("text") or ""
-    intent = (message.get("intent") or {}).get("name")
-
     for entity in message.get("entities") or []:
         signal_id, value = entity.get("entity"), entity.get("value")
         if signal_id not in KB.signal_ids or value is None:
             continue  # not a signal (e.g. an injected "diagnosed_cause"): never fills anything
-        value = str(value)
-        if KB.is_valid_answer(signal_id, value):
-            facts[signal_id] = value  # a button payload carries the answer id itself
-        else:
-            answer = LEXICON.answer_for_entity(signal_id, value)
-            if answer:
-                facts[signal_id] = answer
-
-    # The character-level scan sees the whole sentence, so it wins: it catches phrases the word
-    # segmenter split differently and negations the segmenter cut off ("未/死机").
-    if not text.startswith("/"):
-        facts.update(LEXICON.facts(text))
-
-    if requested in KB.signal_ids and requested not in facts:
-        signal = KB.signal(requested)
-        if intent == "affirm":
-            facts[requested] = signal.affirm_means or UNKNOWN
-        elif intent in YES_NO_INTENTS:
-            facts[requested] = signal.deny_means or UNKNOWN
-        elif intent == "dont_know":
-            facts[requested] = UNKNOWN
+        if KB.is_valid_answer(signal_id, str(value)) and str(value) != UNKNOWN:
+            facts[signal_id] = str(value)
     return facts
+
+
+def read_reply(message: Dict[Text, Any], requested: Optional[Text]) -> ReplyReading:
+    """The facts of a message, reading it first as a reply to `requested` (the open question)."""
+    reading = ReplyReading(facts=stated_facts(message))
+    if requested not in KB.signal_ids or requested in reading.facts:
+        return reading
+    intent = _intent(message)
+    signal = KB.signal(requested)
+    in_context = (message.get(ANSWERS_IF_ASKED) or {}).get(requested) or {}
+    answer, confidence = in_context.get("answer"), float(in_context.get("confidence") or 0.0)
+    is_answer = answer is not None and answer != UNKNOWN and KB.is_valid_answer(requested, answer)
+
+    if is_answer and confidence >= TAKE_THRESHOLD:
+        reading.facts[requested] = answer
+    elif intent == DONT_KNOW_INTENT or (answer == UNKNOWN and confidence >= UNKNOWN_THRESHOLD):
+        reading.facts[requested] = UNKNOWN
+    elif intent in AFFIRM_INTENTS + DENY_INTENTS:
+        meaning = signal.affirm_means if intent in AFFIRM_INTENTS else signal.deny_means
+        if meaning:
+            reading.facts[requested] = meaning
+        else:
+            reading.needs_options = True
+    elif is_answer and confidence >= CONFIRM_THRESHOLD:
+        reading.to_confirm = answer
+    return reading
+
+
+def confirmed(message: Dict[Text, Any]) -> Optional[bool]:
+    """The merchant's reply to "您是说…,对吗?": True, False, or None when it is no yes/no."""
+    intent = _intent(message)
+    if intent in AFFIRM_INTENTS:
+        return True
+    if intent in DENY_INTENTS:
+        return False
+    return None

@@ -27,6 +27,7 @@ class KnowledgeBaseError(ValueError):
 class Settings:
     stop_confidence: float
     max_questions: int
+    max_messages: int
     weight_scale: float
     unknown_rate: float
     unknown_label: str
@@ -99,6 +100,7 @@ class KnowledgeBase:
     general_prevention: Tuple[str, ...]
     domain_terms: Tuple[str, ...]
     source: str
+    error_code_cues: Tuple[str, ...] = ()
 
     def cause(self, cause_id: str) -> Cause:
         for cause in self.causes:
@@ -171,6 +173,7 @@ def _settings(reader: _Reader, data: Mapping[str, Any]) -> Settings:
     return Settings(
         stop_confidence=reader.number(data, "stop_confidence", where, 0.3, 0.99),
         max_questions=int(reader.number(data, "max_questions", where, 1, 20)),
+        max_messages=int(reader.number(data, "max_messages", where, 2, 30)),
         weight_scale=reader.number(data, "weight_scale", where, 0.1, 3.0),
         unknown_rate=reader.number(data, "unknown_rate", where, 0.0, 0.9),
         unknown_label=reader.text(data, "unknown_label", where),
@@ -303,6 +306,7 @@ def parse_knowledge_base(data: Any, source: str = "<memory>") -> KnowledgeBase:
         general_prevention=reader.texts(data, "general_prevention", "top level"),
         domain_terms=reader.texts(data, "domain_terms", "top level"),
         source=source,
+        error_code_cues=reader.texts(data, "error_code_cues", "top level"),
     )
 
 

@@ -14,6 +14,9 @@ from opencc import OpenCC
 
 from pos_expert.knowledge import KnowledgeBase
 
+# The signal whose digit-only phrases are error codes, read only in context (Lexicon._is_code_in_context).
+CODE_SIGNAL = "error_code"
+
 # Cues that flip the phrase right after them ("没有死机", "没断过网").
 NEGATION_CUES = ("并没有", "从来没", "从没有", "没有", "从没", "没", "不", "未", "无")
 
@@ -60,6 +63,18 @@ class Lexicon:
                 for phrase in answer.phrases:
                     self._by_phrase[normalize_text(phrase)] = (signal.id, answer.id)
         self._max_len = max(len(p) for p in self._by_phrase)
+        self._code_cues = tuple(sorted((normalize_text(c) for c in kb.error_code_cues), key=len, reverse=True))
+        self._code_messages = tuple(
+            normalize_text(p) for p, (s, _) in self._by_phrase.items() if s == CODE_SIGNAL and not p.isdigit()
+        )
+
+    def _is_code_in_context(self, text: str, start: int, end: int) -> bool:
+        """A bare number is an error code only after a cue ("报了个96") or before its message ("98发卡方无应答")."""
+        if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
+            return False
+        before = text[max(0, start - 6):start].rstrip(" ::'\"“”")
+        after = text[end:end + 8].lstrip(" ::-")
+        return before.endswith(self._code_cues) or after.startswith(self._code_messages)
 
     def phrases(self) -> Dict[str, Tuple[str, str]]:
         """normalised phrase -> (signal id, answer id)."""
@@ -88,10 +103,8 @@ class Lexicon:
                 continue
             signal_id, answer_id = self._by_phrase[found]
             end = position + len(found)
-            # Digits-only phrases (error codes) must not be part of a longer number.
-            if found.isdigit() and (
-                (position > 0 and text[position - 1].isdigit()) or (end < len(text) and text[end].isdigit())
-            ):
+            # Digits-only phrases (error codes) count only in context: never amounts, times or card digits.
+            if found.isdigit() and not self._is_code_in_context(text, position, end):
                 position += 1
                 continue
             negated = self._negated_answer(signal_id, answer_id, text[max(0, position - 3):position])

@@ -1,4 +1,4 @@
-"""Builds the project's Chinese spaCy pipeline: blank zh + jieba + an EntityRuler from the lexicon.
+"""Builds the project's Chinese spaCy pipeline: blank zh + jieba, with the domain words kept whole.
 
 No download: everything comes from the knowledge base. Output: build/spacy_zh_pos (a build
 product, rebuilt by `make nlp` whenever the knowledge base changes).
@@ -14,27 +14,18 @@ sys.path.insert(0, str(ROOT))
 import spacy  # noqa: E402
 
 from pos_expert.knowledge import default_knowledge_base  # noqa: E402
-from pos_expert.segmentation import lexicon_entries, load_domain_dictionary  # noqa: E402
+from pos_expert.segmentation import load_domain_dictionary  # noqa: E402
 
 OUTPUT = ROOT / "build" / "spacy_zh_pos"
-
-
-def entity_patterns(kb):
-    return [
-        {"label": signal_id, "pattern": phrase, "id": f"{signal_id}={answer_id}"}
-        for phrase, signal_id, answer_id in lexicon_entries(kb)
-    ]
 
 
 def build(output: Path = OUTPUT) -> Path:
     kb = default_knowledge_base()
     load_domain_dictionary(kb)
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(entity_patterns(kb))
     nlp.meta["name"] = "zh_pos_payment"
     nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = "POS收款诊断助手: blank zh + jieba + EntityRuler generated from the knowledge base"
+    nlp.meta["description"] = "POS收款诊断助手: blank zh + jieba with the knowledge base's domain words (facts: nlu_components/facts.py)"
     output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
     return output

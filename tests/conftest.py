@@ -23,11 +23,15 @@ def engine(kb):
 
 # --- Rasa tracker fixtures for the custom actions (tests/test_actions.py) -----------------
 
-SESSION_SLOTS = ("audience", "diagnosed_cause", "excluded_causes", "asked_signals", "requested_slot")
+SESSION_SLOTS = ("audience", "diagnosed_cause", "excluded_causes", "asked_signals", "requested_slot",
+                 "pending_answer", "unclear_replies", "case_messages")
 
 
-def _user_event(text, intent, entities=None, metadata=None):
-    """A {"event": "user"} dump as Rasa sends it to the action server."""
+def _user_event(text, intent, entities=None, metadata=None, answers_if_asked=None):
+    """A {"event": "user"} dump as Rasa sends it to the action server.
+
+    entities and answers_if_asked are what nlu_components.facts.MerchantFactExtractor adds to the parse.
+    """
     return {
         "event": "user",
         "timestamp": None,
@@ -36,6 +40,7 @@ def _user_event(text, intent, entities=None, metadata=None):
             "text": text,
             "intent": {"name": intent, "confidence": 1.0},
             "entities": list(entities or []),
+            "answers_if_asked": dict(answers_if_asked or {}),
         },
         "input_channel": "rest",
         "metadata": dict(metadata or {}),
@@ -65,13 +70,14 @@ def tracker_state(kb):
     """
 
     def make(slots=None, text="", intent="inform", entities=None, metadata=None, events=None,
-             active_loop=None, latest_action_name="action_listen", sender_id="test-merchant"):
+             active_loop=None, latest_action_name="action_listen", sender_id="test-merchant",
+             answers_if_asked=None):
         all_slots = {signal_id: None for signal_id in kb.signal_ids}
         all_slots.update({name: None for name in SESSION_SLOTS})
         all_slots["audience"] = "merchant"
         all_slots["session_started_metadata"] = None
         all_slots.update(slots or {})
-        message = _user_event(text, intent, entities, metadata)
+        message = _user_event(text, intent, entities, metadata, answers_if_asked)
         if events is None:
             events = [_action_event("action_session_start"), {"event": "session_started", "timestamp": None},
                       _action_event("action_listen"), message]

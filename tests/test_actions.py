@@ -22,10 +22,9 @@ from actions.diagnosis import (
     ActionStartDiagnosis,
 )
 from actions.diagnosis_form import INTERRUPTING_INTENTS, ValidateDiagnosisForm
-from actions.facts import facts_from_message
+from actions.facts import CONFIRM_THRESHOLD, TAKE_THRESHOLD, read_reply, stated_facts
 from actions.session import ActionSessionStart
 from pos_expert import UNKNOWN, default_knowledge_base
-from pos_expert.text import lexicon_for
 
 SIGNAL_IDS = default_knowledge_base().signal_ids
 FORM = {"name": "diagnosis_form"}
@@ -38,6 +37,8 @@ CONCLUSIVE = {
     "transaction_timing": "weekend_holiday_or_night",
     "terminal_result": "success_slip",
 }
+# A new case or a rejected diagnosis starts a fresh round of questions.
+FRESH_ROUND = [SlotSet("case_messages", None), SlotSet("unclear_replies", None), SlotSet("pending_answer", None)]
 REJECTED = {"event": "action_execution_rejected", "timestamp": None, "name": "diagnosis_form",
             "policy": None, "confidence": None}
 
@@ -118,7 +119,7 @@ def form_domain(kb):
 def form_reply(tracker_state, user_event, action_event):
     """A dump as the form's validation sees it straight after the merchant answered `requested`."""
 
-    def make(slots, text, intent="inform", entities=None, metadata=None):
+    def make(slots, text, intent="inform", entities=None, metadata=None, answers_if_asked=None):
         requested = slots.get("requested_slot")
         events = [
             action_event("action_listen"),
@@ -128,11 +129,12 @@ def form_reply(tracker_state, user_event, action_event):
             action_event("diagnosis_form"),
             SlotSet("requested_slot", requested),
             action_event("action_listen"),
-            user_event(text, intent, entities, metadata),
+            user_event(text, intent, entities, metadata, answers_if_asked),
             action_event("diagnosis_form"),
         ]
         return tracker_state(slots=slots, text=text, intent=intent, entities=entities, metadata=metadata,
-                             events=events, active_loop=FORM, latest_action_name="diagnosis_form")
+                             events=events, active_loop=FORM, latest_action_name="diagnosis_form",
+                             answers_if_asked=answers_if_asked)
 
     return make
 
@@ -143,7 +145,17 @@ def open_question(engine):
     asked = []
     question = engine_next(engine, DESCRIPTION_FACTS, asked)
     assert question is not None
-    return {**DESCRIPTION_FACTS, "asked_signals": [question], "requested_slot": question}
+    return {**DESCRIPTION_FACTS, "asked_signals": [question], "requested_slot": question, "case_messages": 1}
+
+
+def facts_entities(facts, confidence=0.9):
+    """Entities as MerchantFactExtractor reports the facts a text states."""
+    return [{"entity": s, "value": a, "start": 0, "end": 1, "confidence_entity": confidence,
+             "extractor": "MerchantFactExtractor"} for s, a in facts.items()]
+
+
+def in_context(signal_id, answer_id, confidence):
+    return {signal_id: {"answer": answer_id, "confidence": confidence}}
 
 
 # --- validate_diagnosis_form: reading the problem description ------------------------------------------
@@ -152,16 +164,17 @@ def open_question(engine):
 def test_form_fills_every_fact_of_a_problem_description_and_asks_the_engines_question(
     kb, engine, tracker_state, user_event, action_event, form_domain, audience
 ):
+    entities = facts_entities(DESCRIPTION_FACTS)
     events_in = [
         action_event("action_listen"),
-        user_event(DESCRIPTION, "report_problem"),
+        user_event(DESCRIPTION, "report_problem", entities),
         action_event("action_start_diagnosis"),
         SlotSet("diagnosed_cause", None),
         {"event": "active_loop", "timestamp": None, "name": "diagnosis_form"},
         action_event("diagnosis_form"),
     ]
     state = tracker_state(slots={"audience": audience}, text=DESCRIPTION, intent="report_problem", events=events_in,
-                          active_loop=FORM, latest_action_name="diagnosis_form")
+                          entities=entities, active_loop=FORM, latest_action_name="diagnosis_form")
 
     events, messages = run(ValidateDiagnosisForm(), state, form_domain)
 
@@ -171,10 +184,11 @@ def test_form_fills_every_fact_of_a_problem_description_and_asks_the_engines_que
         {"event": "slot", "timestamp": None, "name": "payment_channel", "value": "card"},
         {"event": "slot", "timestamp": None, "name": "terminal_result", "value": "success_slip"},
         {"event": "slot", "timestamp": None, "name": "income_check", "value": "some_missing"},
+        {"event": "slot", "timestamp": None, "name": "case_messages", "value": 1},
         {"event": "slot", "timestamp": None, "name": "asked_signals", "value": [question]},
         {"event": "slot", "timestamp": None, "name": "requested_slot", "value": question},
     ]
-    assert events[3:] == tail
+    assert events[4:] == tail
     assert messages[0] == question_message(kb, question, audience)
     if audience == "merchant":
         assert messages == [question_message(kb, question)]
@@ -205,61 +219,16 @@ def test_question_buttons_carry_inform_payloads_that_the_form_takes_back_as_is(k
         # What Rasa's intent payload parser makes of a click: the payload as text and one entity.
         clicked = {"text": button["payload"], "intent": {"name": "inform"},
                    "entities": [{"entity": payload_signal, "value": answer_id}]}
-        assert facts_from_message(clicked, signal.id) == {signal.id: answer_id}
+        assert read_reply(clicked, signal.id).facts == {signal.id: answer_id}
 
 
-# --- the entity path ------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    "signal_id, entity_text, answer_id",
-    [
-        ("network_condition", "网络没问题", "normal"),
-        ("network_condition", "网络不好", "unstable"),
-        ("terminal_condition", "没有死机", "normal"),
-        ("terminal_condition", "死机", "faulty"),
-        ("account_change", "没换卡", "none"),
-    ],
-)
-def test_an_entity_alone_maps_its_text_to_the_answer(signal_id, entity_text, answer_id):
-    # No text: only the entity can state the fact.
-    parsed = {"text": "", "intent": {"name": "inform"}, "entities": [{"entity": signal_id, "value": entity_text}]}
-    assert facts_from_message(parsed, None) == {signal_id: answer_id}
-
-
-def test_an_entity_that_is_no_phrase_of_its_signal_fills_nothing():
+def test_only_answer_ids_of_the_named_signal_are_facts():
     parsed = {"text": "", "intent": {"name": "inform"},
-              "entities": [{"entity": "network_condition", "value": "没有死机"},
-                           {"entity": "terminal_condition", "value": "exploded"}]}
-    assert facts_from_message(parsed, None) == {}
-
-
-@pytest.mark.parametrize(
-    "requested, text, entity_value, answer_id",
-    [
-        ("network_condition", "网络没问题", "网络没问题", "normal"),
-        ("terminal_condition", "没有死机", "没有死机", "normal"),
-        ("terminal_condition", '/inform{"terminal_condition":"faulty"}', "faulty", "faulty"),
-        ("settlement_status", '/inform{"settlement_status":"stuck_processing"}', "stuck_processing",
-         "stuck_processing"),
-    ],
-)
-def test_form_fills_the_requested_signal_from_an_entity(
-    kb, engine, form_reply, form_domain, requested, text, entity_value, answer_id
-):
-    slots = {**DESCRIPTION_FACTS, "transaction_record": "success",
-             "asked_signals": ["transaction_record", requested], "requested_slot": requested}
-    entity = {"entity": requested, "value": entity_value, "start": 0, "end": len(text),
-              "extractor": "SpacyEntityExtractor"}
-
-    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, entities=[entity]), form_domain)
-
-    evidence = {**DESCRIPTION_FACTS, "transaction_record": "success", requested: answer_id}
-    question, tail = form_tail(engine, evidence, slots["asked_signals"])
-    assert events == [SlotSet(requested, answer_id)] + tail
-    if question:
-        assert messages == [question_message(kb, question)]
-    else:
-        assert messages == []
+              "entities": [{"entity": "network_condition", "value": "faulty"},
+                           {"entity": "terminal_condition", "value": "网络不好"},
+                           {"entity": "diagnosed_cause", "value": "fraud"},
+                           {"entity": "account_change", "value": "none"}]}
+    assert stated_facts(parsed) == {"account_change": "none"}
 
 
 def test_a_button_payload_with_an_answer_id_of_another_signal_is_not_taken(kb, engine, form_reply, form_domain):
@@ -271,7 +240,7 @@ def test_a_button_payload_with_an_answer_id_of_another_signal_is_not_taken(kb, e
 
     question, tail = form_tail(engine, DESCRIPTION_FACTS, ["transaction_record"])
     assert question == "transaction_record"
-    assert events == tail
+    assert events == [SlotSet("case_messages", 1), SlotSet("unclear_replies", ["transaction_record"])] + tail
     assert messages == [message(response="utter_not_understood_answer"), question_message(kb, question)]
 
 
@@ -286,11 +255,11 @@ def test_an_injected_diagnosed_cause_entity_fills_nothing(kb, engine, form_reply
 
     events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, entities=entities), form_domain)
 
-    assert facts_from_message({"text": text, "intent": {"name": "inform"}, "entities": entities}, requested) == {}
-    question, tail = form_tail(engine, DESCRIPTION_FACTS, asked)
-    assert events == tail
+    assert read_reply({"text": text, "intent": {"name": "inform"}, "entities": entities}, requested).facts == {}
     assert all(e.get("name") != "diagnosed_cause" for e in events)
     assert all(not (e.get("name") == "requested_slot" and e.get("value") == "diagnosed_cause") for e in events)
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, asked)
+    assert events[-len(tail):] == tail
     expected = [question_message(kb, question)]
     if requested:
         expected.insert(0, message(response="utter_not_understood_answer"))
@@ -301,10 +270,127 @@ def test_the_form_never_sets_diagnosed_cause_even_on_conclusive_evidence(form_re
     slots = {"transaction_record": "success", "settlement_status": "not_due", "terminal_result": "success_slip",
              "asked_signals": ["transaction_timing"], "requested_slot": "transaction_timing"}
     entities = [{"entity": "diagnosed_cause", "value": "fraud"}]
+    reading = in_context("transaction_timing", "weekend_holiday_or_night", 0.9)
 
-    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的", entities=entities), form_domain)
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的", entities=entities,
+                                                        answers_if_asked=reading), form_domain)
 
-    assert events == [SlotSet("transaction_timing", "weekend_holiday_or_night"), SlotSet("requested_slot", None)]
+    assert events == [SlotSet("transaction_timing", "weekend_holiday_or_night"), SlotSet("case_messages", 1),
+                      SlotSet("requested_slot", None)]
+
+
+# --- reading a typed reply against the open question ------------------------------------------------------
+
+def test_a_sure_reading_of_the_reply_answers_the_open_question(kb, engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "case_messages": 1}
+    reading = in_context("transaction_record", "not_found", TAKE_THRESHOLD)
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "没有啊,app里找不到", answers_if_asked=reading),
+                           form_domain)
+
+    evidence = {**DESCRIPTION_FACTS, "transaction_record": "not_found"}
+    question, tail = form_tail(engine, evidence, ["transaction_record"])
+    assert events == [SlotSet("transaction_record", "not_found"), SlotSet("case_messages", 2)] + tail
+    assert messages == ([question_message(kb, question)] if question else [])
+
+
+def test_the_reading_of_another_question_is_not_taken(kb, engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record"}
+    reading = in_context("network_condition", "normal", 0.99)
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "正常的", answers_if_asked=reading), form_domain)
+
+    assert all(e.get("name") != "network_condition" for e in events)
+    assert messages[0] == message(response="utter_not_understood_answer")
+
+
+def test_a_fairly_sure_reading_is_confirmed_in_one_question(kb, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "case_messages": 1}
+    confidence = (CONFIRM_THRESHOLD + TAKE_THRESHOLD) / 2
+    reading = in_context("transaction_record", "not_found", confidence)
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "好像没看着", answers_if_asked=reading),
+                           form_domain)
+
+    assert events == [SlotSet("case_messages", 2), SlotSet("pending_answer", "transaction_record=not_found"),
+                      SlotSet("requested_slot", "transaction_record")]
+    fact = kb.signal("transaction_record").answer("not_found").fact_zh
+    assert messages == [{**message(response="utter_confirm_answer",
+                                   buttons=[{"title": "是的", "payload": "/affirm"},
+                                            {"title": "不是", "payload": "/deny"}]), "fact": fact}]
+
+
+def test_a_confirmed_answer_is_taken(engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "pending_answer": "transaction_record=not_found", "case_messages": 2}
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "对的", intent="affirm"), form_domain)
+
+    evidence = {**DESCRIPTION_FACTS, "transaction_record": "not_found"}
+    _, tail = form_tail(engine, evidence, ["transaction_record"])
+    assert events == [SlotSet("transaction_record", "not_found"), SlotSet("pending_answer", None),
+                      SlotSet("case_messages", 3)] + tail
+
+
+def test_a_denied_confirmation_asks_the_question_again_and_counts_as_unclear(kb, engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "pending_answer": "transaction_record=not_found", "case_messages": 2}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "不是", intent="deny"), form_domain)
+
+    # "不是" rejects the pending reading; it is not the question's deny_means (not_found).
+    assert all(e.get("name") != "transaction_record" for e in events)
+    question, tail = form_tail(engine, DESCRIPTION_FACTS, ["transaction_record"])
+    assert events == [SlotSet("pending_answer", None), SlotSet("case_messages", 3),
+                      SlotSet("unclear_replies", ["transaction_record"])] + tail
+    assert messages == [question_message(kb, question)]
+
+
+def test_a_reply_that_states_another_fact_is_acknowledged_and_the_diagnosis_moves_on(
+    kb, engine, form_reply, form_domain
+):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record"}
+    entities = facts_entities({"network_condition": "unstable"})
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "拿到楼上去刷就能成功", entities=entities),
+                           form_domain)
+
+    evidence = {**DESCRIPTION_FACTS, "network_condition": "unstable"}
+    question, tail = form_tail(engine, evidence, ["transaction_record"])
+    assert events == [SlotSet("network_condition", "unstable"), SlotSet("case_messages", 1),
+                      SlotSet("unclear_replies", ["transaction_record"])] + tail
+    fact = kb.signal("network_condition").answer("unstable").fact_zh
+    assert messages[0] == {**message(response="utter_noted_facts"), "facts": fact}
+    assert "utter_not_understood_answer" not in [m["response"] for m in messages]
+
+
+def test_two_unproductive_replies_to_one_question_move_on(kb, engine, form_reply, form_domain):
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "unclear_replies": ["transaction_record"], "case_messages": 2}
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "嗯这个吧"), form_domain)
+
+    evidence = {**DESCRIPTION_FACTS, "transaction_record": UNKNOWN}
+    question, tail = form_tail(engine, evidence, ["transaction_record"])
+    assert question != "transaction_record"
+    assert events == [SlotSet("transaction_record", UNKNOWN), SlotSet("case_messages", 3),
+                      SlotSet("unclear_replies", ["transaction_record", "transaction_record"])] + tail
+    assert messages[0] == message(response="utter_moving_on")
+
+
+def test_the_diagnosis_comes_by_the_last_allowed_merchant_message(kb, engine, form_reply, form_domain):
+    last = kb.settings.max_messages
+    slots = {"asked_signals": ["payment_channel"], "requested_slot": "payment_channel", "case_messages": last - 1}
+    reading = in_context("payment_channel", "card", 0.9)
+    assert engine_next(engine, {"payment_channel": "card"}, ["payment_channel"]) is not None
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "刷卡", answers_if_asked=reading), form_domain)
+
+    assert events == [SlotSet("payment_channel", "card"), SlotSet("case_messages", last),
+                      SlotSet("requested_slot", None)]
+    assert messages == []
 
 
 # --- yes, no, don't know ------------------------------------------------------------------------------------
@@ -312,24 +398,32 @@ def test_the_form_never_sets_diagnosed_cause_even_on_conclusive_evidence(form_re
 @pytest.mark.parametrize("intent, text", [("affirm", "对"), ("deny", "不是"), ("reject_diagnosis", "不对"),
                                           ("dont_know", "不清楚")])
 @pytest.mark.parametrize("signal_id", SIGNAL_IDS)
-def test_yes_no_and_dont_know_answer_the_requested_signal(
+def test_yes_no_and_dont_know_answer_the_requested_signal_or_name_the_options(
     kb, engine, form_reply, form_domain, intent, text, signal_id
 ):
     signal = kb.signal(signal_id)
-    assert lexicon_for(kb).facts(text) == {}
     expected_answer = {
         "affirm": signal.affirm_means,
         "deny": signal.deny_means,
         "reject_diagnosis": signal.deny_means,
         "dont_know": UNKNOWN,
-    }[intent] or UNKNOWN
+    }[intent]
     slots = {"asked_signals": [signal.id], "requested_slot": signal.id}
 
     events, messages = run(ValidateDiagnosisForm(), form_reply(slots, text, intent=intent), form_domain)
 
-    question, tail = form_tail(engine, {signal.id: expected_answer}, [signal.id])
-    assert events == [SlotSet(signal.id, expected_answer)] + tail
-    assert messages == ([question_message(kb, question)] if question else [])
+    if expected_answer:
+        question, tail = form_tail(engine, {signal.id: expected_answer}, [signal.id])
+        assert events == [SlotSet(signal.id, expected_answer), SlotSet("case_messages", 1)] + tail
+        assert messages == ([question_message(kb, question)] if question else [])
+    else:  # an either/or question: a bare yes or no does not say which option
+        # The same question again, with its options, whatever the engine would ask next.
+        assert events == [SlotSet("case_messages", 1), SlotSet("unclear_replies", [signal.id]),
+                          SlotSet("asked_signals", [signal.id]), SlotSet("requested_slot", signal.id)]
+        labels = [a.label_zh for a in signal.answers if not a.is_unknown]
+        assert messages[0]["response"] == "utter_reask_options"
+        assert all(f"「{label}」" in messages[0]["options"] for label in labels)
+        assert messages[1] == question_message(kb, signal.id)
 
 
 def test_yes_no_meanings_are_those_of_the_knowledge_base(kb):
@@ -338,15 +432,18 @@ def test_yes_no_meanings_are_those_of_the_knowledge_base(kb):
     assert (network.affirm_means, network.deny_means) == ("normal", "unstable")
     assert kb.signal("transaction_record").affirm_means is None
     assert kb.signal("transaction_record").deny_means == "not_found"
+    assert kb.signal("platform_type").affirm_means is None and kb.signal("platform_type").deny_means is None
 
 
 def test_a_fact_stated_with_a_yes_wins_over_the_yes(engine, form_reply, form_domain):
     slots = {"asked_signals": ["network_condition"], "requested_slot": "network_condition"}
+    entities = facts_entities({"network_condition": "unstable"})
 
-    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "对,网络不好", intent="affirm"), form_domain)
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "对,网络不好", intent="affirm", entities=entities),
+                    form_domain)
 
     _, tail = form_tail(engine, {"network_condition": "unstable"}, ["network_condition"])
-    assert events == [SlotSet("network_condition", "unstable")] + tail
+    assert events == [SlotSet("network_condition", "unstable"), SlotSet("case_messages", 1)] + tail
 
 
 # --- interruptions ------------------------------------------------------------------------------------------
@@ -361,7 +458,6 @@ def test_an_interrupting_intent_without_a_fact_right_after_the_message_is_reject
     kb, form_reply, form_domain, open_question, intent, text
 ):
     assert intent in INTERRUPTING_INTENTS
-    assert lexicon_for(kb).facts(text) == {}
 
     events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, text, intent=intent), form_domain)
 
@@ -402,8 +498,10 @@ def test_after_action_explain_the_form_asks_the_requested_question_again(
 
     question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
     assert question == requested
-    assert events == [SlotSet("asked_signals", [requested]), SlotSet("requested_slot", requested)]
-    assert events == tail
+    # Not a reply to the question: not counted as a message of the case, nor as unclear.
+    assert events == [SlotSet("case_messages", 1), SlotSet("asked_signals", [requested]),
+                      SlotSet("requested_slot", requested)]
+    assert events[1:] == tail
     assert messages == [question_message(kb, requested)]
 
 
@@ -411,14 +509,12 @@ def test_an_answer_it_cannot_read_is_said_so_and_the_question_asked_again(
     kb, engine, form_reply, form_domain, open_question
 ):
     requested = open_question["requested_slot"]
-    assert lexicon_for(kb).facts("嗯这个吧") == {}
 
     events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, "嗯这个吧"), form_domain)
 
     question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
     assert question == requested
-    assert events == [SlotSet("asked_signals", [requested]), SlotSet("requested_slot", requested)]
-    assert events == tail
+    assert events == [SlotSet("case_messages", 2), SlotSet("unclear_replies", [requested])] + tail
     assert messages == [message(response="utter_not_understood_answer"), question_message(kb, requested)]
 
 
@@ -430,11 +526,14 @@ def test_conclusive_evidence_ends_the_form_without_a_question(engine, form_reply
              "asked_signals": ["transaction_record", "settlement_status", "transaction_timing"],
              "requested_slot": "transaction_timing", "audience": audience}
     assert engine.assess(CONCLUSIVE, questions_asked=3).finished
+    reading = in_context("transaction_timing", "weekend_holiday_or_night", 0.95)
 
-    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的"), form_domain)
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "周六那天做的", answers_if_asked=reading),
+                           form_domain)
 
     assert events == [
         {"event": "slot", "timestamp": None, "name": "transaction_timing", "value": "weekend_holiday_or_night"},
+        {"event": "slot", "timestamp": None, "name": "case_messages", "value": 1},
         {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
     ]
     assert messages == []
@@ -456,18 +555,8 @@ def test_the_form_stops_once_the_question_cap_is_reached(kb, engine, form_reply,
 
     assert engine.assess({**evidence, last: UNKNOWN}, questions_asked=len(asked)).stop_reason == "question_cap"
     assert engine_next(engine, {**evidence, last: UNKNOWN}, []) is not None  # only the cap stops it
-    assert events == [SlotSet(last, UNKNOWN), SlotSet("requested_slot", None)]
+    assert events == [SlotSet(last, UNKNOWN), SlotSet("case_messages", 1), SlotSet("requested_slot", None)]
     assert messages == []
-
-
-@pytest.mark.parametrize("facts", [{}, DESCRIPTION_FACTS, CONCLUSIVE])
-def test_required_slots_is_the_engines_next_question_only(kb, engine, tracker_state, form_domain, facts):
-    tracker = Tracker.from_dict(tracker_state(slots=dict(facts), active_loop=FORM))
-    slots = asyncio.run(ValidateDiagnosisForm().required_slots(
-        list(kb.signal_ids), CollectingDispatcher(), tracker, form_domain))
-    question = engine_next(engine, facts, [])
-    assert slots == ([question] if question else [])
-    assert (slots == []) == (facts is CONCLUSIVE)
 
 
 # --- action_present_diagnosis -------------------------------------------------------------------------------
@@ -526,7 +615,7 @@ def test_reject_diagnosis_excludes_the_diagnosed_cause(kb, tracker_state):
     assert events == [
         {"event": "slot", "timestamp": None, "name": "excluded_causes", "value": ["bank_system"]},
         {"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": None},
-    ]
+    ] + FRESH_ROUND
     assert len(messages) == 1 and f"排除「{kb.cause('bank_system').name_zh}」" in messages[0]["text"]
 
 
@@ -537,7 +626,7 @@ def test_reject_without_a_diagnosis_excludes_the_current_leader(engine, tracker_
 
     events, _ = run(ActionRejectDiagnosis(), state)
 
-    assert events == [SlotSet("excluded_causes", ["network", leader]), SlotSet("diagnosed_cause", None)]
+    assert events == [SlotSet("excluded_causes", ["network", leader]), SlotSet("diagnosed_cause", None)] + FRESH_ROUND
 
 
 def test_rejecting_an_already_excluded_cause_adds_nothing(tracker_state):
@@ -545,7 +634,7 @@ def test_rejecting_an_already_excluded_cause_adds_nothing(tracker_state):
 
     events, messages = run(ActionRejectDiagnosis(), state)
 
-    assert events == [SlotSet("excluded_causes", ["fraud"]), SlotSet("diagnosed_cause", None)]
+    assert events == [SlotSet("excluded_causes", ["fraud"]), SlotSet("diagnosed_cause", None)] + FRESH_ROUND
     assert messages == []
 
 
@@ -688,9 +777,9 @@ def test_a_new_problem_after_a_diagnosis_starts_a_fresh_case(kb, tracker_state):
 
     assert events == (
         [{"event": "slot", "timestamp": None, "name": s, "value": None} for s in kb.signal_ids]
-        + [SlotSet("excluded_causes", None), SlotSet("asked_signals", None), SlotSet("diagnosed_cause", None)]
+        + [SlotSet("excluded_causes", None), SlotSet("asked_signals", None)] + FRESH_ROUND
+        + [SlotSet("diagnosed_cause", None)]
     )
-    assert {e["name"] for e in events} == set(kb.signal_ids) | {"excluded_causes", "asked_signals", "diagnosed_cause"}
     assert messages == []
 
 
@@ -724,12 +813,3 @@ def test_restart_conversation_restarts_and_says_so(tracker_state):
     assert re.search(r"[\u4e00-\u9fff]", messages[0]["text"])
     assert "重新开始" in messages[0]["text"]
     assert messages[0]["buttons"] == [] and messages[0]["custom"] == {}
-
-
-def test_a_negation_the_segmenter_cut_off_still_negates():
-    """jieba splits "未/死机": the entity alone says faulty, the whole sentence says normal."""
-    from actions.facts import facts_from_message
-
-    message = {"text": "机器未死机", "intent": {"name": "inform"},
-               "entities": [{"entity": "terminal_condition", "value": "死机"}]}
-    assert facts_from_message(message, None) == {"terminal_condition": "normal"}

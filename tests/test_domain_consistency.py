@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_PATH = ROOT / "domain.yml"
 ACTIONS_DIR = ROOT / "actions"
 # Slots that are not signals; none of them may be filled from user input by Rasa itself.
-SESSION_SLOTS = {"audience", "diagnosed_cause", "excluded_causes", "asked_signals"}
+SESSION_SLOTS = {"audience", "diagnosed_cause", "excluded_causes", "asked_signals", "pending_answer",
+                 "unclear_replies", "case_messages"}
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +124,11 @@ def test_every_response_the_actions_send_is_in_the_domain(domain):
 
 def test_every_intent_the_actions_name_is_in_the_domain(domain):
     from actions.diagnosis_form import INTERRUPTING_INTENTS
-    from actions.facts import YES_NO_INTENTS
+    from actions.facts import AFFIRM_INTENTS, DENY_INTENTS, DONT_KNOW_INTENT
 
     intents = set(domain["intents"])
     assert set(INTERRUPTING_INTENTS) <= intents
-    assert set(YES_NO_INTENTS) <= intents
+    assert set(AFFIRM_INTENTS + DENY_INTENTS + (DONT_KNOW_INTENT,)) <= intents
     # The question buttons (actions.common.options_payload) send /inform{...} and /dont_know.
     assert {"inform", "dont_know", "report_problem"} <= intents
 

@@ -1,0 +1,286 @@
+"""Reading facts from what merchants type: a question-aware answer classifier, learned from examples.
+
+One `FactReader` per signal holds a linear classifier over character n-grams, the lexicon's
+matches (a high-precision feature, negation resolved by `pos_expert.text`) and error codes seen
+in context. Its classes are the signal's answers, plus `unknown` ("还没去看") and `none` (the text
+says nothing about this signal).
+
+Every classifier is trained twice over the same texts: once as if the signal's question had just
+been asked (`asked`), once not. With the question open, a short reply such as "找不到" or
+"正常的" answers it; without the question it says nothing. The `asked` view conjoins every feature
+with an indicator, so one model learns both readings.
+
+Pure Python plus scikit-learn: the Rasa component (nlu_components/facts.py) trains and serves it,
+and the actions only read what it returns.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import yaml
+from scipy import sparse
+
+from pos_expert.knowledge import UNKNOWN, KnowledgeBase, KnowledgeBaseError
+from pos_expert.text import Lexicon, normalize_text
+
+logger = logging.getLogger(__name__)
+
+NONE = "__nothing__"  # not an answer id: the text says nothing about the signal
+TYPED_ANSWERS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "typed_answers"
+
+# Clauses: punctuation, and the conjunctions that start a new statement ("网络正常,但是机器死机了").
+_CLAUSE_BREAK = re.compile(r"[,.!?;:、。!?;:\n]+|(?:但是|可是|不过|然后|而且|结果|后来)")
+_DIGITS = re.compile(r"\d+")
+# Replies shorter than this only mean something as an answer to their own question.
+MIN_CONTEXT_FREE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training text: what it says about one signal, with or without its question open."""
+
+    text: str
+    signal_id: str
+    label: str  # an answer id, UNKNOWN, or NONE
+    asked: Optional[bool]  # True: only as a reply to the question; False: only unprompted; None: both
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The classifier's reading of a text for one signal."""
+
+    signal_id: str
+    answer_id: str  # an answer id, UNKNOWN or NONE
+    confidence: float
+    start: int = 0
+    end: int = 0
+
+
+def clauses(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each clause of a normalised text."""
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(text):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+class Featurizer:
+    """Sparse features of a normalised text: char 1-3 grams with digits masked, lexicon and code matches."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self.vocabulary: Dict[str, int] = {}
+
+    def features(self, text: str) -> List[str]:
+        masked = _DIGITS.sub("#", text)
+        padded = f"^{masked}$"
+        grams = [padded[i:i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
+        grams = [g for g in grams if g not in ("^", "$")]
+        matches = [f"lex:{m.signal_id}={m.answer_id}" for m in self.lexicon.scan(text, normalized=True)]
+        length = "len:short" if len(text) < MIN_CONTEXT_FREE_LENGTH else "len:long"
+        return grams + matches + matches + [length]
+
+    def fit(self, texts: Iterable[str]) -> None:
+        vocabulary: Dict[str, int] = {}
+        for text in texts:
+            for feature in self.features(text):
+                vocabulary.setdefault(feature, len(vocabulary))
+        self.vocabulary = vocabulary
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rows, cols = [], []
+        for row, text in enumerate(texts):
+            seen = {self.vocabulary[f] for f in self.features(text) if f in self.vocabulary}
+            rows.extend([row] * len(seen))
+            cols.extend(seen)
+        data = np.ones(len(rows), dtype=np.float32)
+        matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), len(self.vocabulary)))
+        # L2-normalise so that long and short texts weigh alike.
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+def with_question(matrix: sparse.csr_matrix, asked: bool) -> sparse.csr_matrix:
+    """[x, asked·x, asked]: the question-conjoined view of a feature matrix."""
+    flag = np.full((matrix.shape[0], 1), 1.0 if asked else 0.0, dtype=np.float32)
+    conjoined = matrix if asked else sparse.csr_matrix(matrix.shape, dtype=np.float32)
+    return sparse.hstack([matrix, conjoined, sparse.csr_matrix(flag)], format="csr")
+
+
+class FactReader:
+    """Per-signal answer classifiers; `read` returns the facts of a text, `answers_if_asked` the in-context reading."""
+
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon):
+        self.kb = kb
+        self.lexicon = lexicon
+        self.featurizer = Featurizer(lexicon)
+        self.models: Dict[str, object] = {}
+
+    # --- training ----------------------------------------------------------------------------
+    def train(self, examples: Sequence[Example], regularization: float = 8.0) -> "FactReader":
+        from sklearn.linear_model import LogisticRegression
+
+        texts = sorted({normalize_text(e.text) for e in examples})
+        self.featurizer.fit(texts)
+        base = self.featurizer.transform(texts)
+        index = {t: i for i, t in enumerate(texts)}
+        for signal in self.kb.signals:
+            rows: List[int] = []
+            views: List[bool] = []
+            labels: List[str] = []
+            for example in examples:
+                if example.signal_id != signal.id:
+                    continue
+                for asked in (False, True):
+                    if example.asked is None or example.asked == asked:
+                        rows.append(index[normalize_text(example.text)])
+                        views.append(asked)
+                        labels.append(example.label)
+            if len(set(labels)) < 2:
+                raise ValueError(f"signal {signal.id!r}: the training examples need at least two labels")
+            matrix = sparse.vstack(
+                [
+                    with_question(base[[r for r, a in zip(rows, views) if a == asked]], asked)
+                    for asked in (False, True)
+                ],
+                format="csr",
+            )
+            labels = [l for asked in (False, True) for l, a in zip(labels, views) if a == asked]
+            model = LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
+            model.fit(matrix, labels)
+            self.models[signal.id] = model
+        logger.info("trained fact classifiers for %d signals on %d texts", len(self.models), len(texts))
+        return self
+
+    # --- reading -----------------------------------------------------------------------------
+    def _classify(self, signal_id: str, matrix: sparse.csr_matrix, asked: bool) -> List[Tuple[str, float]]:
+        model = self.models[signal_id]
+        probabilities = model.predict_proba(with_question(matrix, asked))
+        best = probabilities.argmax(axis=1)
+        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities)]
+
+    def _segments(self, text: str) -> List[Tuple[int, int]]:
+        spans = clauses(text)
+        return spans if len(spans) > 1 else [(0, len(text))]
+
+    def read(self, text: str, threshold: float = 0.5) -> List[Reading]:
+        """Facts the text states unprompted: for each signal, the most confident clause reading."""
+        text = normalize_text(text)
+        if not text or not self.models:
+            return []
+        spans = self._segments(text)
+        matrix = self.featurizer.transform([text[s:e] for s, e in spans])
+        readings: List[Reading] = []
+        for signal_id in self.models:
+            best: Optional[Reading] = None
+            for (start, end), (label, p) in zip(spans, self._classify(signal_id, matrix, asked=False)):
+                if label in (NONE, UNKNOWN) or p < threshold:
+                    continue
+                # A later clause wins over an earlier one (merchants correct themselves).
+                if best is None or start >= best.start:
+                    best = Reading(signal_id, label, p, start, end)
+            if best is not None:
+                readings.append(best)
+        return sorted(readings, key=lambda r: r.start)
+
+    def answers_if_asked(self, text: str) -> Dict[str, Reading]:
+        """For every signal: how the whole text reads as a reply to that signal's question."""
+        text = normalize_text(text)
+        if not text or not self.models:
+            return {}
+        matrix = self.featurizer.transform([text])
+        result = {}
+        for signal_id in self.models:
+            label, p = self._classify(signal_id, matrix, asked=True)[0]
+            result[signal_id] = Reading(signal_id, label, p, 0, len(text))
+        return result
+
+
+# --- training examples ----------------------------------------------------------------------
+def load_typed_answers(kb: KnowledgeBase, folder: Path = TYPED_ANSWERS_DIR) -> List[Example]:
+    """The reviewed answer bank: knowledge/typed_answers/<signal>.yml (replies, statements, unknown)."""
+    examples: List[Example] = []
+    for path in sorted(Path(folder).glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        signal_id = data.get("signal")
+        if signal_id not in kb.signal_ids:
+            raise KnowledgeBaseError(f"{path}: 'signal' must name a signal of the knowledge base, not {signal_id!r}")
+        for answer_id, parts in (data.get("answers") or {}).items():
+            answer_id = str(answer_id)
+            if answer_id == UNKNOWN or not kb.is_valid_answer(signal_id, answer_id):
+                raise KnowledgeBaseError(f"{path}: signal {signal_id!r} has no answer {answer_id!r}")
+            for reply in (parts or {}).get("replies") or []:
+                reply = str(reply)
+                examples.append(Example(reply, signal_id, answer_id, True))
+                if len(normalize_text(reply)) >= MIN_CONTEXT_FREE_LENGTH:
+                    examples.append(Example(reply, signal_id, answer_id, False))
+            for statement in (parts or {}).get("statements") or []:
+                examples.append(Example(str(statement), signal_id, answer_id, None))
+        for reply in data.get("unknown") or []:
+            examples.append(Example(str(reply), signal_id, UNKNOWN, True))
+    return examples
+
+
+def lexicon_examples(kb: KnowledgeBase) -> List[Example]:
+    """Every lexicon phrase is a short, reliable example of its answer."""
+    return [
+        Example(phrase, signal.id, answer.id, None)
+        for signal in kb.signals
+        for answer in signal.answers
+        for phrase in answer.phrases
+    ]
+
+
+def training_examples(
+    kb: KnowledgeBase,
+    annotated: Sequence[Tuple[str, Mapping[str, Optional[str]]]],
+    no_fact_texts: Sequence[str],
+    dont_know_texts: Sequence[str] = (),
+    typed_answers: Optional[Sequence[Example]] = None,
+) -> List[Example]:
+    """All examples, completed with negatives so that each signal's classifier sees every text.
+
+    annotated: (text, {signal: answer}) from the NLU data; a signal not named there counts as none, one
+        named with answer None (an annotation the lexicon cannot map) is left out for that text.
+    no_fact_texts: greetings, control phrases, chit-chat: none for every signal.
+    dont_know_texts: "不知道" and the like: unknown when asked, none otherwise.
+    """
+    positives = list(typed_answers if typed_answers is not None else load_typed_answers(kb))
+    positives += lexicon_examples(kb)
+    for text, facts in annotated:
+        for signal_id, answer_id in facts.items():
+            if answer_id is not None:
+                positives.append(Example(text, signal_id, answer_id, None))
+    examples = list(positives)
+    # A text about one signal says nothing about the others, unless it is a bare reply that only
+    # means something to its own question (those stay out of the other signals' negatives when asked).
+    about: Dict[str, set] = {}
+    for example in positives:
+        about.setdefault(normalize_text(example.text), set()).add(example.signal_id)
+    for text, facts in annotated:
+        if facts:
+            about.setdefault(normalize_text(text), set()).update(facts)
+    for text, signals in about.items():
+        for signal in kb.signals:
+            if signal.id not in signals:
+                short = len(text) < MIN_CONTEXT_FREE_LENGTH
+                examples.append(Example(text, signal.id, NONE, False if short else None))
+    for text, facts in annotated:
+        if not facts:
+            examples += [Example(text, s, NONE, None) for s in kb.signal_ids]
+    for text in no_fact_texts:
+        examples += [Example(text, s, NONE, None) for s in kb.signal_ids]
+    for text in dont_know_texts:
+        examples += [Example(text, s, UNKNOWN, True) for s in kb.signal_ids]
+        examples += [Example(text, s, NONE, False) for s in kb.signal_ids]
+    return examples
