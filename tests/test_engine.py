@@ -10,6 +10,34 @@ from pos_expert.simulation import simulate
 
 CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "evidence_cases.yml").read_text(encoding="utf-8"))["cases"]
 ASSERTED = [c for c in CASES if not c.get("hard")]
+HARD = [c for c in CASES if c.get("hard")]
+# Why each hard case is still diagnosed wrongly. A hard case that starts to pass fails its strict xfail:
+# then move it to the asserted cases (drop `hard: true`) and its reason from here.
+HARD_REASONS = {
+    "terminal_black_screen_flaky_net_trad":
+        "a reversed sale plus an unstable network outweigh a faulty terminal: the engine stops after one "
+        "question on network (naive Bayes counts the correlated network facts twice)",
+    "bank_96_night_maintenance":
+        "96 系统异常 at night with a customer debit SMS and no record: not_found and the SMS point to the "
+        "customer side (payment_method); the engine has no 'several sales failed at once' signal",
+    "bank_98_issuer_no_response_flaky_net":
+        "98 发卡方无应答 with a flaky shop network: the network facts outweigh the issuer code",
+    "bank_clearing_delay_weekday":
+        "a payout 'stuck processing' at a licensed acquirer reads as an aggregator problem: the engine has no "
+        "settlement-cycle signal to say the payout is overdue at a bank (issue 10)",
+    "fraud_fake_unionpay_service_verification_code":
+        "a settlement card changed after a verification-code call reads as account_settings: needs the "
+        "payout-card check of issue 10 (is the card in 结算记录 your own?)",
+    "policy_d0_cancelled_now_t1":
+        "a cycle that changed from D0 to T+1 looks like a payout not yet due (bank_system): needs the "
+        "settlement-cycle question of issue 10",
+    "policy_holiday_settlement_rule_change":
+        "a holiday settlement rule change looks like a holiday delay (bank_system): needs the settlement-cycle "
+        "question of issue 10",
+    "policy_auto_settlement_to_manual_vague":
+        "a vague 'money stopped arriving' with 待结算 reads as not due yet (bank_system): needs the "
+        "settlement-cycle question of issue 10",
+}
 
 # What a merchant with each cause typically reports, all at once.
 TYPICAL = {
@@ -143,16 +171,29 @@ def test_each_case_is_diagnosed_correctly(engine, case):
     assert result.cause_id == case["cause"], engine.explain(result.diagnosis)
 
 
+def test_every_hard_case_has_a_reason():
+    assert {c["id"] for c in HARD} == set(HARD_REASONS)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=HARD_REASONS.get(c["id"], "no reason given")))
+     for c in HARD],
+    ids=[c["id"] for c in HARD],
+)
+def test_hard_case(engine, case):
+    result = simulate(engine, case.get("given") or {}, case.get("knows") or {}, INFORMATION_GAIN)
+    assert result.cause_id == case["cause"], engine.explain(result.diagnosis)
+
+
 def test_information_gain_needs_fewer_questions_than_fixed_order(engine):
     adaptive = [simulate(engine, c.get("given") or {}, c["knows"], INFORMATION_GAIN) for c in ASSERTED]
     fixed = [simulate(engine, c.get("given") or {}, c["knows"], FIXED_ORDER) for c in ASSERTED]
     adaptive_mean = statistics.mean(r.questions for r in adaptive)
     fixed_mean = statistics.mean(r.questions for r in fixed)
     fixed_correct = sum(r.cause_id == c["cause"] for r, c in zip(fixed, ASSERTED))
-    hard = [c for c in CASES if c.get("hard")]
-    hard_correct = sum(simulate(engine, c.get("given") or {}, c["knows"]).cause_id == c["cause"] for c in hard)
     print(
         f"\n[engine] {len(ASSERTED)} cases: mean questions adaptive {adaptive_mean:.2f} vs fixed order {fixed_mean:.2f} "
-        f"(fixed order correct {fixed_correct}/{len(ASSERTED)}); hard cases correct {hard_correct}/{len(hard)}"
+        f"(fixed order correct {fixed_correct}/{len(ASSERTED)})"
     )
     assert adaptive_mean < fixed_mean

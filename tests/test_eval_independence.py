@@ -1,0 +1,81 @@
+"""The held-out sets stay out of everything the assistant learns from.
+
+tests/typed_eval/ (typed conversations) and tests/nlu_holdout/ (intents) were written without seeing
+the training data and are never trained on. No sentence of theirs, normalised, may appear in the NLU
+training data, the answer bank (knowledge/typed_answers/) or the lexicon (knowledge_base.yml phrases).
+
+Sentences shorter than DISTINCTIVE_LENGTH characters are the shared vocabulary of any two writers
+(不知道, 没有, 你好, 网络正常): independent writers produce them alike, so they cannot show a copy and
+are not counted. Everything longer must not occur on both sides.
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.typed import all_sentences, load_typed_cases
+from pos_expert.facts import load_typed_answers
+from pos_expert.text import normalize_text
+
+ROOT = Path(__file__).resolve().parents[1]
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+_PUNCTUATION = re.compile(r"[\s,.!?;:~、。,!?;:~…'\"“”‘’()()\-]+")
+
+
+def canonical(text: str) -> str:
+    """What counts as the same sentence: normalised (简体, half-width, lower case) without punctuation."""
+    return _PUNCTUATION.sub("", normalize_text(_ANNOTATION.sub(r"\1", str(text))))
+
+
+def nlu_examples(folder: Path):
+    for path in sorted(folder.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in (block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    yield line[2:]
+
+
+DISTINCTIVE_LENGTH = 6
+
+
+def leaks(held_out, training):
+    """The distinctive held-out sentences whose canonical form is also a training sentence."""
+    seen = {canonical(t) for t in training} - {""}
+    return sorted({s for s in held_out if len(canonical(s)) >= DISTINCTIVE_LENGTH and canonical(s) in seen})
+
+
+@pytest.fixture(scope="module")
+def training_sentences(kb):
+    texts = list(nlu_examples(ROOT / "data" / "nlu"))
+    texts += [e.text for e in load_typed_answers(kb)]
+    texts += [p for s in kb.signals for a in s.answers for p in a.phrases]
+    return texts
+
+
+def test_the_leak_check_finds_a_copied_sentence():
+    assert leaks(["顧客說付了, 我這邊沒到帳!"], ["顾客说付了我这边没到帐"]) == ["顧客說付了, 我這邊沒到帳!"]
+    assert leaks(["网络一直正常"], ["网络正常"]) == []
+    assert leaks(["不知道"], ["不知道"]) == []  # too short to show a copy
+
+
+def test_no_typed_conversation_sentence_is_in_the_training_data(kb, training_sentences):
+    sentences = all_sentences(load_typed_cases(kb=kb))
+    assert len(sentences) >= 80 * 2
+    assert leaks(sentences, training_sentences) == []
+
+
+def test_no_holdout_sentence_is_in_the_training_data(training_sentences):
+    holdout = list(nlu_examples(ROOT / "tests" / "nlu_holdout"))
+    assert len(holdout) >= 200
+    assert leaks(holdout, training_sentences) == []
+
+
+def test_the_typed_set_covers_every_cause_and_question(kb):
+    cases = load_typed_cases(kb=kb)
+    assert len(cases) >= 80
+    for cause_id in kb.cause_ids:
+        assert sum(c.cause == cause_id for c in cases) >= 8, cause_id
+    for case in cases:
+        assert set(case.answers) == set(kb.signal_ids), case.id
