@@ -22,6 +22,8 @@ ANSWERS_IF_ASKED = "answers_if_asked"
 TAKE_THRESHOLD = 0.6
 CONFIRM_THRESHOLD = 0.35
 UNKNOWN_THRESHOLD = 0.5
+# A reply to one question that also states another fact: taken only when the reader is this sure.
+OFF_TARGET_THRESHOLD = 0.8
 
 
 @dataclass
@@ -42,13 +44,15 @@ def _intent(message: Dict[Text, Any]) -> Optional[Text]:
     return (message.get("intent") or {}).get("name")
 
 
-def stated_facts(message: Dict[Text, Any]) -> Dict[Text, Text]:
+def stated_facts(message: Dict[Text, Any], min_confidence: float = 0.0) -> Dict[Text, Text]:
     """signal id -> answer id from the message's entities (the fact extractor's or a button's payload)."""
     facts: Dict[Text, Text] = {}
     for entity in message.get("entities") or []:
         signal_id, value = entity.get("entity"), entity.get("value")
         if signal_id not in KB.signal_ids or value is None:
             continue  # not a signal (e.g. an injected "diagnosed_cause"): never fills anything
+        if float(entity.get("confidence_entity", 1.0)) < min_confidence:
+            continue
         if KB.is_valid_answer(signal_id, str(value)) and str(value) != UNKNOWN:
             facts[signal_id] = str(value)
     return facts
@@ -56,15 +60,25 @@ def stated_facts(message: Dict[Text, Any]) -> Dict[Text, Text]:
 
 def read_reply(message: Dict[Text, Any], requested: Optional[Text]) -> ReplyReading:
     """The facts of a message, reading it first as a reply to `requested` (the open question)."""
-    reading = ReplyReading(facts=stated_facts(message))
-    if requested not in KB.signal_ids or requested in reading.facts:
-        return reading
+    if requested not in KB.signal_ids:
+        return ReplyReading(facts=stated_facts(message))
+    # Other facts in a reply must be surer than in an opening; the open question's own entity is kept.
+    reading = ReplyReading(facts=stated_facts(message, OFF_TARGET_THRESHOLD))
+    own = stated_facts(message).get(requested)
+    if own:
+        reading.facts[requested] = own
     intent = _intent(message)
     signal = KB.signal(requested)
     in_context = (message.get(ANSWERS_IF_ASKED) or {}).get(requested) or {}
     answer, confidence = in_context.get("answer"), float(in_context.get("confidence") or 0.0)
     is_answer = answer is not None and answer != UNKNOWN and KB.is_valid_answer(requested, answer)
 
+    # Read as a reply to its own question, the text is surer than read on its own: that reading wins.
+    if is_answer and confidence >= TAKE_THRESHOLD:
+        reading.facts[requested] = answer
+        return reading
+    if requested in reading.facts:
+        return reading
     if is_answer and confidence >= TAKE_THRESHOLD:
         reading.facts[requested] = answer
     elif intent == DONT_KNOW_INTENT or (answer == UNKNOWN and confidence >= UNKNOWN_THRESHOLD):

@@ -39,6 +39,7 @@ ANSWERS_IF_ASKED = "answers_if_asked"
 EXTRACTOR_NAME = "MerchantFactExtractor"
 FACT_INTENTS = ("inform", "report_problem")
 DONT_KNOW_INTENT = "dont_know"
+AFFIRM_INTENT, DENY_INTENT = "affirm", "deny"
 _FILE = "fact_reader.pkl"
 _SOURCES = (
     DEFAULT_PATH,
@@ -105,6 +106,7 @@ class MerchantFactExtractor(GraphComponent):
         annotated: List[Tuple[Text, Mapping[Text, Optional[Text]]]] = []
         no_fact: List[Text] = []
         dont_know: List[Text] = []
+        yes_no: Dict[Text, List[Text]] = {AFFIRM_INTENT: [], DENY_INTENT: []}
         for message in training_data.intent_examples:
             text, intent = message.get(TEXT), message.get(INTENT)
             if not text:
@@ -113,9 +115,12 @@ class MerchantFactExtractor(GraphComponent):
                 annotated.append((text, self._annotated(message)))
             elif intent == DONT_KNOW_INTENT:
                 dont_know.append(text)
+            elif intent in yes_no:
+                yes_no[intent].append(text)
             else:
                 no_fact.append(text)
-        examples = training_examples(self.kb, annotated, no_fact, dont_know)
+        examples = training_examples(self.kb, annotated, no_fact, dont_know,
+                                     affirm_texts=yes_no[AFFIRM_INTENT], deny_texts=yes_no[DENY_INTENT])
         self.reader.train(examples, regularization=self.config["regularization"])
         with self._model_storage.write_to(self._resource) as directory:
             state = {"vocabulary": self.reader.featurizer.vocabulary, "models": self.reader.models}

@@ -85,7 +85,10 @@ class Featurizer:
         padded = f"^{masked}$"
         grams = [padded[i:i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
         grams = [g for g in grams if g not in ("^", "$")]
-        matches = [f"lex:{m.signal_id}={m.answer_id}" for m in self.lexicon.scan(text, normalized=True)]
+        matches = [
+            f"lex:{m.signal_id}={m.answer_id}" if m.answer_id else f"neg:{m.signal_id}={m.phrase}"
+            for m in self.lexicon.scan(text, normalized=True)
+        ]
         length = "len:short" if len(text) < MIN_CONTEXT_FREE_LENGTH else "len:long"
         return grams + matches + matches + [length]
 
@@ -170,55 +173,108 @@ class FactReader:
         return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities)]
 
     def _segments(self, text: str) -> List[Tuple[int, int]]:
+        """The whole text, then each clause when there are several."""
         spans = clauses(text)
-        return spans if len(spans) > 1 else [(0, len(text))]
+        return [(0, len(text))] + (spans if len(spans) > 1 else [])
+
+    def _segment_features(self, text: str) -> Tuple[List[Tuple[int, int]], sparse.csr_matrix]:
+        spans = self._segments(text)
+        return spans, self.featurizer.transform([text[s:e] for s, e in spans])
+
+    def _best(self, signal_id: str, segments, asked: bool) -> List[Reading]:
+        """For each segment, the most likely label (NONE included)."""
+        spans, matrix = segments
+        return [Reading(signal_id, label, p, s, e)
+                for (s, e), (label, p) in zip(spans, self._classify(signal_id, matrix, asked))]
 
     def read(self, text: str, threshold: float = 0.5) -> List[Reading]:
-        """Facts the text states unprompted: for each signal, the most confident clause reading."""
+        """Facts the text states unprompted: for each signal, its surest reading over the whole text and clauses.
+
+        A later clause wins over an earlier one that says otherwise (merchants correct themselves).
+        """
         text = normalize_text(text)
         if not text or not self.models:
             return []
-        spans = self._segments(text)
-        matrix = self.featurizer.transform([text[s:e] for s, e in spans])
         readings: List[Reading] = []
+        segments = self._segment_features(text)
         for signal_id in self.models:
-            best: Optional[Reading] = None
-            for (start, end), (label, p) in zip(spans, self._classify(signal_id, matrix, asked=False)):
-                if label in (NONE, UNKNOWN) or p < threshold:
-                    continue
-                # A later clause wins over an earlier one (merchants correct themselves).
-                if best is None or start >= best.start:
-                    best = Reading(signal_id, label, p, start, end)
-            if best is not None:
-                readings.append(best)
+            found = [r for r in self._best(signal_id, segments, asked=False)
+                     if r.answer_id not in (NONE, UNKNOWN) and r.confidence >= threshold]
+            if not found:
+                continue
+            clauses_found = [r for r in found if (r.start, r.end) != (0, len(text))]
+            best = max(clauses_found, key=lambda r: r.start) if clauses_found else found[0]
+            readings.append(best)
         return sorted(readings, key=lambda r: r.start)
 
     def answers_if_asked(self, text: str) -> Dict[str, Reading]:
-        """For every signal: how the whole text reads as a reply to that signal's question."""
+        """For every signal: how the text reads as a reply to that signal's question.
+
+        The surest answer over the whole text and its clauses ("没有啊,app里找不到"); NONE when no
+        segment answers the question.
+        """
         text = normalize_text(text)
         if not text or not self.models:
             return {}
-        matrix = self.featurizer.transform([text])
         result = {}
+        segments = self._segment_features(text)
         for signal_id in self.models:
-            label, p = self._classify(signal_id, matrix, asked=True)[0]
-            result[signal_id] = Reading(signal_id, label, p, 0, len(text))
+            readings = self._best(signal_id, segments, asked=True)
+            answers = [r for r in readings if r.answer_id != NONE]
+            result[signal_id] = max(answers, key=lambda r: r.confidence) if answers else readings[0]
         return result
 
 
 # --- training examples ----------------------------------------------------------------------
+def _check(path: Path, kb: KnowledgeBase, signal_id: str, answer_id: str) -> str:
+    answer_id = str(answer_id)
+    if signal_id not in kb.signal_ids:
+        raise KnowledgeBaseError(f"{path}: {signal_id!r} is no signal of the knowledge base")
+    if not kb.is_valid_answer(signal_id, answer_id):
+        raise KnowledgeBaseError(f"{path}: signal {signal_id!r} has no answer {answer_id!r}")
+    return answer_id
+
+
 def load_typed_answers(kb: KnowledgeBase, folder: Path = TYPED_ANSWERS_DIR) -> List[Example]:
-    """The reviewed answer bank: knowledge/typed_answers/<signal>.yml (replies, statements, unknown)."""
+    """The reviewed answer bank in knowledge/typed_answers/, in three shapes:
+
+    - <signal>.yml: `signal`, then per answer `replies` (typed after the question) and `statements`
+      (said unprompted), and `unknown` replies;
+    - openings_*.yml: `openings`, first messages with every fact they state (`facts`, maybe {});
+    - replies_*.yml: `replies` per signal, each with what it `means` for that question and any
+      other fact it states (`also`); an off-target reply (means unknown, with also) says nothing
+      about its own question.
+    """
     examples: List[Example] = []
     for path in sorted(Path(folder).glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if "openings" in data:
+            for entry in data["openings"]:
+                text, facts = str(entry["text"]), entry.get("facts") or {}
+                for signal_id, answer_id in facts.items():
+                    examples.append(Example(text, signal_id, _check(path, kb, signal_id, answer_id), None))
+                if not facts:
+                    examples += [Example(text, s, NONE, None) for s in kb.signal_ids]
+            continue
+        if isinstance(data.get("replies"), dict):
+            for signal_id, entries in data["replies"].items():
+                for entry in entries or []:
+                    text = str(entry["text"])
+                    means = _check(path, kb, signal_id, entry.get("means", UNKNOWN))
+                    also = {k: _check(path, kb, k, v) for k, v in (entry.get("also") or {}).items()}
+                    label = NONE if means == UNKNOWN and also else means
+                    examples.append(Example(text, signal_id, label, True))
+                    if means != UNKNOWN and len(normalize_text(text)) >= MIN_CONTEXT_FREE_LENGTH:
+                        examples.append(Example(text, signal_id, means, False))
+                    examples += [Example(text, k, v, False) for k, v in also.items() if v != UNKNOWN]
+            continue
         signal_id = data.get("signal")
         if signal_id not in kb.signal_ids:
             raise KnowledgeBaseError(f"{path}: 'signal' must name a signal of the knowledge base, not {signal_id!r}")
         for answer_id, parts in (data.get("answers") or {}).items():
-            answer_id = str(answer_id)
-            if answer_id == UNKNOWN or not kb.is_valid_answer(signal_id, answer_id):
-                raise KnowledgeBaseError(f"{path}: signal {signal_id!r} has no answer {answer_id!r}")
+            answer_id = _check(path, kb, signal_id, answer_id)
+            if answer_id == UNKNOWN:
+                raise KnowledgeBaseError(f"{path}: list the unknown replies under 'unknown', not as an answer")
             for reply in (parts or {}).get("replies") or []:
                 reply = str(reply)
                 examples.append(Example(reply, signal_id, answer_id, True))
@@ -247,6 +303,8 @@ def training_examples(
     no_fact_texts: Sequence[str],
     dont_know_texts: Sequence[str] = (),
     typed_answers: Optional[Sequence[Example]] = None,
+    affirm_texts: Sequence[str] = (),
+    deny_texts: Sequence[str] = (),
 ) -> List[Example]:
     """All examples, completed with negatives so that each signal's classifier sees every text.
 
@@ -254,6 +312,8 @@ def training_examples(
         named with answer None (an annotation the lexicon cannot map) is left out for that text.
     no_fact_texts: greetings, control phrases, chit-chat: none for every signal.
     dont_know_texts: "不知道" and the like: unknown when asked, none otherwise.
+    affirm_texts, deny_texts: bare 是/没有: when asked, the question's affirm_means / deny_means (none
+        for an either/or question, which the form answers by naming the options); none otherwise.
     """
     positives = list(typed_answers if typed_answers is not None else load_typed_answers(kb))
     positives += lexicon_examples(kb)
@@ -283,4 +343,9 @@ def training_examples(
     for text in dont_know_texts:
         examples += [Example(text, s, UNKNOWN, True) for s in kb.signal_ids]
         examples += [Example(text, s, NONE, False) for s in kb.signal_ids]
+    for texts, meaning in ((affirm_texts, "affirm_means"), (deny_texts, "deny_means")):
+        for text in texts:
+            for signal in kb.signals:
+                examples.append(Example(text, signal.id, getattr(signal, meaning) or NONE, True))
+                examples.append(Example(text, signal.id, NONE, False))
     return examples

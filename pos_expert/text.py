@@ -80,11 +80,9 @@ class Lexicon:
         """normalised phrase -> (signal id, answer id)."""
         return dict(self._by_phrase)
 
-    def _negated_answer(self, signal_id: str, answer_id: str, before: str) -> Optional[str]:
-        answer = self.kb.signal(signal_id).answer(answer_id)
-        if answer.when_negated and before.endswith(NEGATION_CUES):
-            return answer.when_negated
-        return None
+    def _negated_answer(self, signal_id: str, answer_id: str, _before: str) -> Optional[str]:
+        """The answer a negated phrase means: its `when_negated`, or None when the negation names no answer."""
+        return self.kb.signal(signal_id).answer(answer_id).when_negated
 
     def scan(self, text: str, normalized: bool = False) -> List[FactMatch]:
         """All non-overlapping phrase matches, longest first at each position."""
@@ -107,10 +105,10 @@ class Lexicon:
             if found.isdigit() and not self._is_code_in_context(text, position, end):
                 position += 1
                 continue
-            negated = self._negated_answer(signal_id, answer_id, text[max(0, position - 3):position])
-            matches.append(
-                FactMatch(signal_id, negated or answer_id, found, position, end, negated=negated is not None)
-            )
+            negated = text[max(0, position - 3):position].endswith(NEGATION_CUES)
+            # "没报错" is no error; "没死机" says the terminal is fine (when_negated).
+            answer = self._negated_answer(signal_id, answer_id, "") if negated else answer_id
+            matches.append(FactMatch(signal_id, answer or "", found, position, end, negated=negated))
             position = end
         return matches
 
@@ -118,7 +116,7 @@ class Lexicon:
         """signal id -> answer id; a later mention of a signal wins (merchants correct themselves)."""
         facts: Dict[str, str] = {}
         for match in self.scan(text):
-            if only_signal is None or match.signal_id == only_signal:
+            if match.answer_id and (only_signal is None or match.signal_id == only_signal):
                 facts[match.signal_id] = match.answer_id
         return facts
 
