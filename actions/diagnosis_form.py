@@ -28,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
-# These always interrupt, even when the message also mentions a fact ("我今天很急,转人工").
-ALWAYS_INTERRUPTING_INTENTS = {"request_human", "start_over"}
+# request_human always interrupts, even when the message also states a fact ("网络不好,转人工吧"); the
+# others only when the message answers nothing ("上周开始的" is an answer, not 重新开始).
+ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
@@ -54,6 +55,23 @@ def is_direct_reply(tracker: Tracker) -> bool:
         if event.get("event") == "action" and event.get("name") not in ("action_listen", FORM_NAME):
             return False
     return False
+
+
+def merchant_messages(tracker: Tracker) -> int:
+    """Merchant messages in this case: the count so far plus every message since it was last counted.
+
+    Interruptions (为什么, chit-chat) count too, so that no conversation can go round for ever.
+    """
+    new = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == MESSAGES_SLOT:
+            break
+        if event.get("event") in ("restart", "session_started"):
+            break
+        if event.get("event") == "user":
+            new += 1
+    so_far = tracker.get_slot(MESSAGES_SLOT)
+    return int(so_far or 0) + (max(new, 1) if so_far is None else new)
 
 
 def _pending(tracker: Tracker) -> Optional[tuple]:
@@ -82,8 +100,6 @@ class ValidateDiagnosisForm(FormValidationAction):
         message: Dict[Text, Any] = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         direct = is_direct_reply(tracker)
-        # The opening (the form's first run) and direct replies are merchant messages of this case.
-        counted = direct or requested is None
         pending = _pending(tracker) if direct else None
         verdict = confirmed(message) if pending is not None else None
         if verdict is not None:
@@ -101,7 +117,7 @@ class ValidateDiagnosisForm(FormValidationAction):
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
         events: List[EventType] = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []
-        messages = int(tracker.get_slot(MESSAGES_SLOT) or 0) + (1 if counted else 0)
+        messages = merchant_messages(tracker)
         events.append(SlotSet(MESSAGES_SLOT, messages))
 
         unclear = list(tracker.get_slot(UNCLEAR_SLOT) or [])

@@ -12,9 +12,11 @@ from typing import Any, Dict, Optional, Text
 from actions.common import KB
 from pos_expert.knowledge import UNKNOWN
 
-# Intents that answer a yes/no question (during the form "不对" means "no").
+# Intents that answer a yes/no question. "不对" (reject_diagnosis) answers "您是说…,对吗?", but it is
+# no answer to a question such as "交易明细里能查到这笔吗?".
 AFFIRM_INTENTS = ("affirm",)
-DENY_INTENTS = ("deny", "reject_diagnosis")
+DENY_INTENTS = ("deny",)
+REJECT_INTENTS = ("deny", "reject_diagnosis")
 DONT_KNOW_INTENT = "dont_know"
 ANSWERS_IF_ASKED = "answers_if_asked"
 
@@ -99,6 +101,6 @@ def confirmed(message: Dict[Text, Any]) -> Optional[bool]:
     intent = _intent(message)
     if intent in AFFIRM_INTENTS:
         return True
-    if intent in DENY_INTENTS:
+    if intent in REJECT_INTENTS:
         return False
     return None

@@ -101,6 +101,7 @@ class KnowledgeBase:
     domain_terms: Tuple[str, ...]
     source: str
     error_code_cues: Tuple[str, ...] = ()
+    spelling_variants: Mapping[str, str] = field(default_factory=dict)
 
     def cause(self, cause_id: str) -> Cause:
         for cause in self.causes:
@@ -307,6 +308,8 @@ def parse_knowledge_base(data: Any, source: str = "<memory>") -> KnowledgeBase:
         domain_terms=reader.texts(data, "domain_terms", "top level"),
         source=source,
         error_code_cues=reader.texts(data, "error_code_cues", "top level"),
+        spelling_variants={str(k): str(v) for k, v in reader.mapping(data.get("spelling_variants", {}),
+                                                                      "top level: field 'spelling_variants'").items()},
     )
 
 

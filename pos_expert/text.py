@@ -39,7 +39,24 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _converter.convert(text)
     text = _SPACES.sub(" ", text).strip().lower()
-    return _SPACE_NEXT_TO_CJK.sub("", text)
+    text = _SPACE_NEXT_TO_CJK.sub("", text)
+    pattern = _variants()
+    return pattern.sub(lambda m: _VARIANTS[m.group(0)], text) if _VARIANTS else text
+
+
+_VARIANTS: Dict[str, str] = {}
+_VARIANT_PATTERN: Optional["re.Pattern[str]"] = None
+
+
+def _variants() -> "re.Pattern[str]":
+    """The knowledge base's spelling variants (木有 → 没有, 帐 → 账) as one pattern, longest first."""
+    global _VARIANT_PATTERN
+    if _VARIANT_PATTERN is None:
+        from pos_expert.knowledge import default_knowledge_base
+
+        _VARIANTS.update(default_knowledge_base().spelling_variants)
+        _VARIANT_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_VARIANTS, key=len, reverse=True)))
+    return _VARIANT_PATTERN
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,7 @@ def form_reply(tracker_state, user_event, action_event):
             {"event": "active_loop", "timestamp": None, "name": "diagnosis_form"},
             action_event("diagnosis_form"),
             SlotSet("requested_slot", requested),
+            SlotSet("case_messages", slots.get("case_messages")),
             action_event("action_listen"),
             user_event(text, intent, entities, metadata, answers_if_asked),
             action_event("diagnosis_form"),
@@ -405,7 +406,7 @@ def test_yes_no_and_dont_know_answer_the_requested_signal_or_name_the_options(
     expected_answer = {
         "affirm": signal.affirm_means,
         "deny": signal.deny_means,
-        "reject_diagnosis": signal.deny_means,
+        "reject_diagnosis": None,  # "不对" answers a confirmation, not a question
         "dont_know": UNKNOWN,
     }[intent]
     slots = {"asked_signals": [signal.id], "requested_slot": signal.id}
@@ -416,6 +417,10 @@ def test_yes_no_and_dont_know_answer_the_requested_signal_or_name_the_options(
         question, tail = form_tail(engine, {signal.id: expected_answer}, [signal.id])
         assert events == [SlotSet(signal.id, expected_answer), SlotSet("case_messages", 1)] + tail
         assert messages == ([question_message(kb, question)] if question else [])
+    elif intent == "reject_diagnosis":
+        assert events == [SlotSet("case_messages", 1), SlotSet("unclear_replies", [signal.id]),
+                          SlotSet("asked_signals", [signal.id]), SlotSet("requested_slot", signal.id)]
+        assert messages == [message(response="utter_not_understood_answer"), question_message(kb, signal.id)]
     else:  # an either/or question: a bare yes or no does not say which option
         # The same question again, with its options, whatever the engine would ask next.
         assert events == [SlotSet("case_messages", 1), SlotSet("unclear_replies", [signal.id]),
@@ -498,8 +503,8 @@ def test_after_action_explain_the_form_asks_the_requested_question_again(
 
     question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
     assert question == requested
-    # Not a reply to the question: not counted as a message of the case, nor as unclear.
-    assert events == [SlotSet("case_messages", 1), SlotSet("asked_signals", [requested]),
+    # The interruption counts as a message of the case (none can go on for ever), not as unclear.
+    assert events == [SlotSet("case_messages", 2), SlotSet("asked_signals", [requested]),
                       SlotSet("requested_slot", requested)]
     assert events[1:] == tail
     assert messages == [question_message(kb, requested)]
@@ -813,3 +818,33 @@ def test_restart_conversation_restarts_and_says_so(tracker_state):
     assert re.search(r"[\u4e00-\u9fff]", messages[0]["text"])
     assert "重新开始" in messages[0]["text"]
     assert messages[0]["buttons"] == [] and messages[0]["custom"] == {}
+
+
+def test_a_reply_read_as_start_over_that_answers_the_question_is_an_answer(engine, form_reply, form_domain):
+    slots = {"asked_signals": ["transaction_timing"], "requested_slot": "transaction_timing"}
+    reading = in_context("transaction_timing", "days_ago", 0.9)
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "上周开始的", intent="start_over",
+                                                        answers_if_asked=reading), form_domain)
+
+    _, tail = form_tail(engine, {"transaction_timing": "days_ago"}, ["transaction_timing"])
+    assert events == [SlotSet("transaction_timing", "days_ago"), SlotSet("case_messages", 1)] + tail
+
+
+def test_a_request_for_a_human_interrupts_even_with_a_fact(form_reply, form_domain, open_question):
+    entities = facts_entities({"network_condition": "unstable"})
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, "网络不好,转人工吧",
+                                                              intent="request_human", entities=entities), form_domain)
+
+    assert (events, messages) == ([], [])
+
+
+def test_interruptions_count_towards_the_message_limit(kb, tracker_state, user_event, action_event, form_domain):
+    from actions.diagnosis_form import merchant_messages
+
+    events_in = [action_event("action_listen"), user_event("钱没到", "report_problem"),
+                 SlotSet("case_messages", 3), user_event("为什么", "ask_why"), REJECTED,
+                 action_event("action_explain"), user_event("你是谁", "chitchat")]
+    state = tracker_state(slots={"case_messages": 3}, events=events_in)
+    assert merchant_messages(Tracker.from_dict(state)) == 5
