@@ -28,12 +28,14 @@ logger = logging.getLogger(__name__)
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
-# request_human always interrupts, even when the message also states a fact ("网络不好,转人工吧"); the
-# others only when the message answers nothing ("上周开始的" is an answer, not 重新开始).
+# request_human interrupts even when the message also states a fact ("网络不好,转人工吧"), as long as it
+# asks for a person in words (HANDOFF_WORDS): "农行直接给我结的" answers a question, whatever the intent
+# classifier thinks. The others interrupt only when the message answers nothing ("上周开始的" is no 重新开始).
 ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
+HANDOFF_WORDS = ("人工", "客服", "真人", "转接", "找人", "找个人", "接线")
 # Replies to the same question that may go unanswered before it counts as 不清楚.
 MAX_UNCLEAR_REPLIES = 2
 
@@ -110,9 +112,11 @@ class ValidateDiagnosisForm(FormValidationAction):
         else:
             reading = read_reply(message, requested if direct else None)
 
+        answered = bool(reading.facts) or reading.to_confirm is not None
+        asks_for_a_person = intent in ALWAYS_INTERRUPTING_INTENTS and (
+            not answered or any(word in (message.get("text") or "") for word in HANDOFF_WORDS))
         if requested and direct and verdict is None and (
-            intent in ALWAYS_INTERRUPTING_INTENTS
-            or (intent in INTERRUPTING_INTENTS and not reading.facts and not reading.to_confirm)
+            asks_for_a_person or (intent in INTERRUPTING_INTENTS and not answered)
         ):
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 

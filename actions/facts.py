@@ -85,7 +85,8 @@ def read_reply(message: Dict[Text, Any], requested: Optional[Text]) -> ReplyRead
         reading.facts[requested] = answer
     elif intent == DONT_KNOW_INTENT or (answer == UNKNOWN and confidence >= UNKNOWN_THRESHOLD):
         reading.facts[requested] = UNKNOWN
-    elif intent in AFFIRM_INTENTS + DENY_INTENTS:
+    elif intent in AFFIRM_INTENTS + DENY_INTENTS and not reading.facts:
+        # Only a bare 是/没有 answers by its polarity: "是真的都没到" states a fact, it does not say yes.
         meaning = signal.affirm_means if intent in AFFIRM_INTENTS else signal.deny_means
         if meaning:
             reading.facts[requested] = meaning

@@ -3,7 +3,8 @@
     python -m bench.run                       # full run (about 40 minutes on 2 busy cores)
     python -m bench.run --smoke --out /tmp/b.md [--skip-vanilla]   # a few minutes: plumbing check
 
-Full run: all personas against the live servers, the offline question-order baseline, NLU 3-fold
+Full run: the held-out typed conversations (tests/typed_eval/) typing and clicking, all personas
+against the live servers, the offline question-order baseline, NLU 3-fold
 cross-validation of our pipeline and Rasa's default, a vanilla `rasa init` assistant as the speed
 reference (sequential latency, 8 and 32 concurrent conversations), resident memory, full training
 and retraining after a response change. Smoke run: 6 personas, 20 sequential messages, 4 concurrent
@@ -29,6 +30,7 @@ from bench import offline, report, training
 from bench.machine import machine_info
 from bench.servers import LoopbackServers, VanillaAssistant, listening_addresses, memory_mb, only_loopback
 from bench.simulator import RestClient, load_personas, pick_personas, run_personas, summarize
+from bench.typed import load_typed_cases, run_typed, summarize_typed
 from pos_expert import DiagnosisEngine, default_knowledge_base
 from tests.support.servers import MODEL, TOKEN
 
@@ -38,9 +40,9 @@ DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 
 def _settings(args) -> dict:
     if args.smoke:
-        return {"mode": "smoke", "personas": 6, "sequential": 20, "concurrency": [4], "concurrent_messages": {4: 20},
-                "crossval": False, "training": False}
-    return {"mode": "full", "personas": None, "sequential": 400, "concurrency": [8, 32],
+        return {"mode": "smoke", "personas": 6, "typed": 10, "sequential": 20, "concurrency": [4],
+                "concurrent_messages": {4: 20}, "crossval": False, "training": False}
+    return {"mode": "full", "personas": None, "typed": None, "sequential": 400, "concurrency": [8, 32],
             "concurrent_messages": {8: 800, 32: 1600}, "crossval": True, "training": True}
 
 
@@ -137,6 +139,18 @@ def run(args) -> dict:
 
             conversations, results["live"] = phases.run("persona conversations", personas_phase, required=True)
 
+            def typed_phase():
+                cases = load_typed_cases(kb=kb)
+                if settings["typed"]:
+                    cases = [c for i, c in enumerate(cases) if i % max(1, len(cases) // settings["typed"]) == 0]
+                rows = {}
+                for mode, clicking in (("typing", False), ("clicking", True)):
+                    runs = run_typed(client, cases, f"{run_id}-{mode}", clicking=clicking)
+                    rows[mode] = {**summarize_typed(runs, kb), "runs": runs}
+                return rows
+
+            results["typed"] = phases.run("typed conversations (held-out set, typing and clicking)", typed_phase)
+
             def speed_phase():
                 speed = {"ours": {}, "vanilla": {}}
                 ours_traffic = lambda label: load_tests.persona_traffic(all_personas, f"{run_id}-{label}")  # noqa: E731
@@ -173,8 +187,7 @@ def run(args) -> dict:
                     "annotated_examples": nlu_bench.annotated_examples(nlu_data),
                     "ours": nlu_bench.cross_validate(project / "config_crossval.yml", nlu_data, tmp / "cv-ours", env,
                                                      label=training.CROSSVAL_CONFIG),
-                    "ours_entities": nlu_bench.evaluate_our_entities(nlu_data, tmp / "entities-ours", env,
-                                                                     spacy_model=project / "spacy_zh_pos"),
+                    "holdout": nlu_bench.evaluate_holdout(MODEL, tmp / "holdout-ours", env),
                     "rasa_default": nlu_bench.cross_validate(nlu_bench.DEFAULT_CONFIG, nlu_data, tmp / "cv-default", env),
                     "rasa_default_jieba": nlu_bench.cross_validate(nlu_bench.DEFAULT_JIEBA_CONFIG, nlu_data,
                                                                    tmp / "cv-default-jieba", env),

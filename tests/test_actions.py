@@ -848,3 +848,26 @@ def test_interruptions_count_towards_the_message_limit(kb, tracker_state, user_e
                  action_event("action_explain"), user_event("你是谁", "chitchat")]
     state = tracker_state(slots={"case_messages": 3}, events=events_in)
     assert merchant_messages(Tracker.from_dict(state)) == 5
+
+
+def test_a_reply_misread_as_a_request_for_a_human_that_answers_is_an_answer(engine, form_reply, form_domain):
+    slots = {"asked_signals": ["platform_type"], "requested_slot": "platform_type"}
+    reading = in_context("platform_type", "bank_or_licensed", 0.98)
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "农行直接给我结的", intent="request_human",
+                                                        answers_if_asked=reading), form_domain)
+
+    _, tail = form_tail(engine, {"platform_type": "bank_or_licensed"}, ["platform_type"])
+    assert events == [SlotSet("platform_type", "bank_or_licensed"), SlotSet("case_messages", 1)] + tail
+
+
+def test_a_yes_that_states_a_fact_is_no_bare_yes(engine, form_reply, form_domain):
+    slots = {"asked_signals": ["income_check"], "requested_slot": "income_check"}
+    entities = facts_entities({"other_transactions": "all_missing"}, confidence=0.97)
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "是真的都没到", intent="affirm",
+                                                              entities=entities), form_domain)
+
+    assert SlotSet("income_check", "all_arrived") not in events  # its affirm_means
+    assert SlotSet("other_transactions", "all_missing") in events
+    assert messages[0]["response"] == "utter_noted_facts"
