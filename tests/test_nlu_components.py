@@ -30,4 +30,4 @@ def test_close_scores_across_groups_still_fall_back():
 def test_normalizer_converts_traditional_full_width_and_spaces():
     message = Message(data={TEXT: "顧客刷卡 ＰＯＳ機 T+1 沒到帳"})
     ChineseTextNormalizer().process([message])
-    assert message.get(TEXT) == "顾客刷卡pos机t+1没到帐"
+    assert message.get(TEXT) == "顾客刷卡pos机t+1没到账"
