@@ -119,6 +119,13 @@ def test_the_smoke_numbers_are_sane(smoke):
     assert live["diagnosed"] >= 1 and 1 <= live["median_messages"] <= 12
     assert sum(sum(row.values()) for row in live["confusion"].values()) == 6
 
+    typed = r["typed"]
+    for mode in ("typing", "clicking"):
+        assert typed[mode]["conversations"] == 10 and typed[mode]["errors"] == 0
+        assert typed[mode]["facts_stated"] > 0 and typed[mode]["facts_extracted"] > 0
+    assert typed["clicking"]["fact_recall"] >= typed["typing"]["fact_recall"] - 0.2
+    assert "## 1. Typed conversations" in smoke["md"] and "Facts per signal" in smoke["md"]
+
     for strategy in ("information_gain", "fixed_order"):
         offline = r["offline"]["personas"][strategy]
         assert offline["cases"] == 6 and 1 <= offline["median_messages"] <= 7
