@@ -35,6 +35,8 @@ ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
+# Interruptions that, as a reply to a question, leave it unanswered (为什么 and greetings do not count).
+UNANSWERING_INTENTS = {"out_of_scope", "chitchat"}
 HANDOFF_WORDS = ("人工", "客服", "真人", "转接", "找人", "找个人", "接线")
 # Replies to the same question that may go unanswered before it counts as 不清楚.
 MAX_UNCLEAR_REPLIES = 2
@@ -56,6 +58,14 @@ def is_direct_reply(tracker: Tracker) -> bool:
             return True
         if event.get("event") == "action" and event.get("name") not in ("action_listen", FORM_NAME):
             return False
+    return False
+
+
+def is_reply_to(tracker: Tracker, requested: Text) -> bool:
+    """True when the latest merchant message came after the question was asked (not before the form started)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            return event.get("value") == requested
     return False
 
 
@@ -126,7 +136,10 @@ class ValidateDiagnosisForm(FormValidationAction):
 
         unclear = list(tracker.get_slot(UNCLEAR_SLOT) or [])
         productive = reading.answers(requested) or reading.to_confirm is not None
-        if direct and requested and not productive:
+        # A reply the rules answered instead (out of scope, chit-chat, 为什么) left the question unanswered too:
+        # counting it keeps "俺家没pos机" (read as out of scope) from getting the same question for ever.
+        interrupted = requested and not direct and intent in UNANSWERING_INTENTS and is_reply_to(tracker, requested)
+        if (direct and requested and not productive) or interrupted:
             unclear.append(requested)
             events.append(SlotSet(UNCLEAR_SLOT, unclear))
             if unclear.count(requested) >= MAX_UNCLEAR_REPLIES:

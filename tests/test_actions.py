@@ -871,3 +871,24 @@ def test_a_yes_that_states_a_fact_is_no_bare_yes(engine, form_reply, form_domain
     assert SlotSet("income_check", "all_arrived") not in events  # its affirm_means
     assert SlotSet("other_transactions", "all_missing") in events
     assert messages[0]["response"] == "utter_noted_facts"
+
+
+def test_a_reply_read_as_out_of_scope_counts_as_unclear_after_the_rules_answered_it(
+    kb, engine, tracker_state, user_event, action_event, form_domain, open_question
+):
+    requested = open_question["requested_slot"]
+    events_in = [
+        action_event("diagnosis_form"), SlotSet("requested_slot", requested), SlotSet("case_messages", 1),
+        action_event("action_listen"), user_event("俺家没pos机", "out_of_scope"), REJECTED,
+        action_event("utter_out_of_scope"), action_event("diagnosis_form"),
+    ]
+    slots = {**open_question, "unclear_replies": [requested]}
+    state = tracker_state(slots=slots, text="俺家没pos机", intent="out_of_scope", events=events_in,
+                          active_loop=FORM, latest_action_name="diagnosis_form")
+
+    events, messages = run(ValidateDiagnosisForm(), state, form_domain)
+
+    # The second unanswered reply: 不清楚, and the diagnosis moves on to another question.
+    assert SlotSet(requested, UNKNOWN) in events
+    assert SlotSet("unclear_replies", [requested, requested]) in events
+    assert events[-1]["value"] != requested
