@@ -66,7 +66,7 @@ class MerchantFactExtractor(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # Unprompted facts below this confidence are not reported as entities.
-            "entity_threshold": 0.6,
+            "entity_threshold": 0.5,
             # Inverse regularisation of the per-signal logistic regressions.
             "regularization": 8.0,
         }
