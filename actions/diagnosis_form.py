@@ -23,21 +23,27 @@ from actions.common import KB, ask_question, asked_from, assess
 from actions.facts import ReplyReading, confirmed, read_reply, stated_facts
 from actions.state import send_state
 from pos_expert.knowledge import UNKNOWN
+from pos_expert.text import normalize_text
 
 logger = logging.getLogger(__name__)
 
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
-# request_human interrupts even when the message also states a fact ("网络不好,转人工吧"), as long as it
-# asks for a person in words (HANDOFF_WORDS): "农行直接给我结的" answers a question, whatever the intent
-# classifier thinks. The others interrupt only when the message answers nothing ("上周开始的" is no 重新开始).
-ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 INTERRUPTING_INTENTS = {
     "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
 }
+# Intents that end the diagnosis (hand over, start again, say goodbye). As a reply to an open question
+# they count only when the merchant says so in words: a misread answer ("农行直接给我结的" read as 转人工,
+# "上周开始的" as 重新开始) must not throw the case away. A handoff request wins even over a fact stated
+# with it ("网络不好,转人工吧").
+ENDING_WORDS = {
+    "request_human": ("人工", "客服", "真人", "转接", "找人", "找个人", "接线", "工作人员", "电话"),
+    "start_over": ("重新开始", "从头", "重来", "重新来", "再来一遍", "再来一次", "换个问题", "新问题", "另一个问题", "清空"),
+    "goodbye": ("再见", "拜拜", "bye", "88", "不聊了", "先这样", "回头再", "下次再", "走了", "挂了", "不用了", "结束"),
+}
+ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 # Interruptions that, as a reply to a question, leave it unanswered (为什么 and greetings do not count).
 UNANSWERING_INTENTS = {"out_of_scope", "chitchat"}
-HANDOFF_WORDS = ("人工", "客服", "真人", "转接", "找人", "找个人", "接线")
 # Replies to the same question that may go unanswered before it counts as 不清楚.
 MAX_UNCLEAR_REPLIES = 2
 
@@ -123,11 +129,11 @@ class ValidateDiagnosisForm(FormValidationAction):
             reading = read_reply(message, requested if direct else None)
 
         answered = bool(reading.facts) or reading.to_confirm is not None
-        asks_for_a_person = intent in ALWAYS_INTERRUPTING_INTENTS and (
-            not answered or any(word in (message.get("text") or "") for word in HANDOFF_WORDS))
-        if requested and direct and verdict is None and (
-            asks_for_a_person or (intent in INTERRUPTING_INTENTS and not answered)
-        ):
+        said_in_words = intent not in ENDING_WORDS or any(
+            word in normalize_text(message.get("text") or "") for word in ENDING_WORDS[intent])
+        interrupts = said_in_words and (intent in ALWAYS_INTERRUPTING_INTENTS
+                                        or (intent in INTERRUPTING_INTENTS and not answered))
+        if requested and direct and verdict is None and interrupts:
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
         events: List[EventType] = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []

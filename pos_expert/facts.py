@@ -38,6 +38,8 @@ _CLAUSE_BREAK = re.compile(r"[,.!?;:、。!?;:\n]+|(?:但是|可是|不过|然�
 _DIGITS = re.compile(r"\d+")
 # Replies shorter than this only mean something as an answer to their own question.
 MIN_CONTEXT_FREE_LENGTH = 6
+# A later clause replaces the surest reading only when it is itself this sure.
+CORRECTION_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -188,10 +190,7 @@ class FactReader:
                 for (s, e), (label, p) in zip(spans, self._classify(signal_id, matrix, asked))]
 
     def read(self, text: str, threshold: float = 0.5) -> List[Reading]:
-        """Facts the text states unprompted: for each signal, its surest reading over the whole text and clauses.
-
-        A later clause wins over an earlier one that says otherwise (merchants correct themselves).
-        """
+        """Facts the text states unprompted: for each signal, its surest reading over the whole text and clauses."""
         text = normalize_text(text)
         if not text or not self.models:
             return []
@@ -202,9 +201,10 @@ class FactReader:
                      if r.answer_id not in (NONE, UNKNOWN) and r.confidence >= threshold]
             if not found:
                 continue
-            clauses_found = [r for r in found if (r.start, r.end) != (0, len(text))]
-            best = max(clauses_found, key=lambda r: r.start) if clauses_found else found[0]
-            readings.append(best)
+            best = max(found, key=lambda r: r.confidence)
+            # A later clause that is just as sure wins: merchants correct themselves ("网不好,哦不对,网是好的").
+            later = [r for r in found if r.start > best.start and r.confidence >= CORRECTION_CONFIDENCE]
+            readings.append(max(later, key=lambda r: r.start) if later else best)
         return sorted(readings, key=lambda r: r.start)
 
     def answers_if_asked(self, text: str) -> Dict[str, Reading]:

@@ -892,3 +892,16 @@ def test_a_reply_read_as_out_of_scope_counts_as_unclear_after_the_rules_answered
     assert SlotSet(requested, UNKNOWN) in events
     assert SlotSet("unclear_replies", [requested, requested]) in events
     assert events[-1]["value"] != requested
+
+
+@pytest.mark.parametrize("intent, text", [("goodbye", "好的行"), ("start_over", "那就这样刷的"),
+                                          ("request_human", "农行直接给我结的")])
+def test_an_ending_intent_without_its_words_does_not_end_the_case(kb, form_reply, form_domain, open_question,
+                                                                 intent, text):
+    requested = open_question["requested_slot"]
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(open_question, text, intent=intent), form_domain)
+
+    assert SlotSet("unclear_replies", [requested]) in events
+    assert events[-1] == SlotSet("requested_slot", requested)
+    assert messages[0] == message(response="utter_not_understood_answer")
