@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import KB, ask_question, asked_from, assess
 from actions.facts import ReplyReading, confirmed, read_reply, stated_facts
+from actions.payout import payout_events
 from actions.state import send_state
 from pos_expert.knowledge import UNKNOWN
 from pos_expert.text import normalize_text
@@ -154,6 +155,9 @@ class ValidateDiagnosisForm(FormValidationAction):
         fact_events = [SlotSet(s, v) for s, v in reading.facts.items() if tracker.get_slot(s) != v]
         tracker.add_slots(fact_events + events)
         events = fact_events + events
+        payout = payout_events(dispatcher, tracker, message.get("text") or "")
+        tracker.add_slots(payout)
+        events += payout
         diagnosis = assess(tracker)
         out_of_messages = messages >= KB.settings.max_messages
         if diagnosis.next_question is None or out_of_messages:

@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KB, assess, audience_of
+from actions.payout import payout_summary
 from pos_expert.engine import Diagnosis
 from pos_expert.privacy import mask_pii
 
@@ -28,6 +29,7 @@ def case_summary(tracker: Tracker) -> Dict[Text, Any]:
         "leading_cause": leader.name_zh if leader else None,
         "confidence": round(leader.probability, 2) if leader else None,
         "excluded": [KB.cause(c).name_zh for c in diagnosis.excluded],
+        "payout": payout_summary(tracker.current_slot_values()),
     }
 
 
@@ -40,6 +42,9 @@ def summary_text(summary: Dict[Text, Any]) -> Text:
         lines.append(f"- 初步判断:{summary['leading_cause']}(把握约{summary['confidence']:.0%})")
     if summary["excluded"]:
         lines.append("- 已排除:" + "、".join(summary["excluded"]))
+    payout = summary.get("payout")
+    if payout:
+        lines.append(f"- 预计到账日:按{payout['cycle']}应在{payout['payout_date_zh']}到账")
     return "\n".join(lines)
 
 

@@ -123,9 +123,11 @@ class DiagnosisEngine:
     # --- questions ------------------------------------------------------------------
     def askable(self, evidence: Mapping[str, str]) -> List[Signal]:
         def allowed(signal: Signal) -> bool:
-            return all(evidence.get(other) in values for other, values in signal.ask_only_if.items())
+            return all(evidence.get(other) in values for other, values in signal.ask_only_if.items()) and not any(
+                evidence.get(other) in values for other, values in signal.ask_unless.items()
+            )
 
-        return [s for s in self.kb.signals if s.id not in evidence and allowed(s)]
+        return [s for s in self.kb.signals if s.id not in evidence and not s.derived and allowed(s)]
 
     def information_gain(self, posterior: Mapping[str, float], signal_id: str) -> float:
         """Expected entropy reduction; 不清楚 (assumed at unknown_rate) carries no information."""

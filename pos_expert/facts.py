@@ -139,7 +139,7 @@ class FactReader:
         self.featurizer.fit(texts)
         base = self.featurizer.transform(texts)
         index = {t: i for i, t in enumerate(texts)}
-        for signal in self.kb.signals:
+        for signal in (s for s in self.kb.signals if not s.derived):
             rows: List[int] = []
             views: List[bool] = []
             labels: List[str] = []

@@ -61,6 +61,11 @@ def render_handbook(kb: KnowledgeBase) -> str:
         if signal.ask_only_if:
             conditions = ";".join(f"`{k}` 为 {'/'.join(v)}" for k, v in signal.ask_only_if.items())
             lines.append(f"- 仅在以下情况下询问:{conditions}")
+        if signal.ask_unless:
+            conditions = ";".join(f"`{k}` 为 {'/'.join(v)}" for k, v in signal.ask_unless.items())
+            lines.append(f"- 以下情况下不再询问(已有同样的信息):{conditions}")
+        if signal.derived:
+            lines.append("- 不直接询问:由交易日期和结算周期推算(`pos_expert/payout.py`)")
         lines += ["", "| 回答 | 说明 | 常见说法 | 对各原因的权重 |", "|---|---|---|---|"]
         for answer in signal.answers:
             if answer.is_unknown:

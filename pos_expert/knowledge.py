@@ -78,6 +78,10 @@ class Signal:
     affirm_means: Optional[str] = None
     deny_means: Optional[str] = None
     ask_only_if: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Skip the question when another signal already says the same thing (e.g. a 签到 code answers 签到).
+    ask_unless: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Worked out by the actions (e.g. the payout date), never asked.
+    derived: bool = False
 
     def answer(self, answer_id: str) -> Answer:
         for candidate in self.answers:
@@ -202,7 +206,7 @@ def _cause(reader: _Reader, data: Any, index: int) -> Cause:
     )
 
 
-def _answer(reader: _Reader, data: Any, where: str, cause_ids: List[str]) -> Answer:
+def _answer(reader: _Reader, data: Any, where: str, cause_ids: List[str], derived: bool = False) -> Answer:
     data = reader.mapping(data, where)
     answer_id = reader.text(data, "id", where)
     where = f"{where} answer '{answer_id}'"
@@ -219,7 +223,7 @@ def _answer(reader: _Reader, data: Any, where: str, cause_ids: List[str]) -> Ans
         id=answer_id,
         label_zh=reader.text(data, "label_zh", where),
         fact_zh=reader.text(data, "fact_zh", where),
-        phrases=reader.texts(data, "phrases", where, 1),
+        phrases=reader.texts(data, "phrases", where, 0 if derived else 1),
         weights=dict(weights),
         when_negated=data.get("when_negated"),
         implies={str(k): str(v) for k, v in implies.items()},
@@ -234,7 +238,8 @@ def _signal(reader: _Reader, data: Any, index: int, cause_ids: List[str], unknow
     raw_answers = data.get("answers")
     if not isinstance(raw_answers, list) or len(raw_answers) < 2:
         raise reader.fail(where, "field 'answers' needs at least 2 answers")
-    answers = [_answer(reader, a, where, cause_ids) for a in raw_answers]
+    derived = bool(data.get("derived", False))
+    answers = [_answer(reader, a, where, cause_ids, derived) for a in raw_answers]
     answers.append(Answer(id=UNKNOWN, label_zh=unknown_label, fact_zh=unknown_label))
     answer_ids = [a.id for a in answers]
     if len(set(answer_ids)) != len(answer_ids):
@@ -246,6 +251,7 @@ def _signal(reader: _Reader, data: Any, index: int, cause_ids: List[str], unknow
         if answer.when_negated is not None and answer.when_negated not in answer_ids:
             raise reader.fail(where, f"answer '{answer.id}': 'when_negated' names unknown answer")
     only_if = reader.mapping(data.get("ask_only_if", {}), f"{where}: field 'ask_only_if'")
+    unless = reader.mapping(data.get("ask_unless", {}), f"{where}: field 'ask_unless'")
     return Signal(
         id=signal_id,
         name_zh=reader.text(data, "name_zh", where),
@@ -255,6 +261,8 @@ def _signal(reader: _Reader, data: Any, index: int, cause_ids: List[str], unknow
         affirm_means=data.get("affirm_means"),
         deny_means=data.get("deny_means"),
         ask_only_if={str(k): tuple(str(x) for x in v) for k, v in only_if.items()},
+        ask_unless={str(k): tuple(str(x) for x in v) for k, v in unless.items()},
+        derived=derived,
     )
 
 
@@ -262,9 +270,10 @@ def _check_cross_references(reader: _Reader, signals: List[Signal]) -> None:
     by_id = {s.id: s for s in signals}
     seen_phrases: Dict[str, str] = {}
     for signal in signals:
-        for other, allowed in signal.ask_only_if.items():
-            if other not in by_id or any(a not in by_id[other].answer_ids() for a in allowed):
-                raise reader.fail(f"signal '{signal.id}'", f"'ask_only_if' names unknown signal or answer '{other}'")
+        for key in ("ask_only_if", "ask_unless"):
+            for other, allowed in getattr(signal, key).items():
+                if other not in by_id or any(a not in by_id[other].answer_ids() for a in allowed):
+                    raise reader.fail(f"signal '{signal.id}'", f"'{key}' names unknown signal or answer '{other}'")
         for answer in signal.answers:
             for other, value in answer.implies.items():
                 if other not in by_id or value not in by_id[other].answer_ids():

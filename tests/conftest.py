@@ -21,6 +21,18 @@ def engine(kb):
     return DiagnosisEngine(kb)
 
 
+# The clock the actions see: payout dates are worked out from "today" (Tuesday 2026-12-01, 15:00 in China).
+FIXED_NOW = __import__("datetime").datetime(2026, 12, 1, 15, 0)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    import actions.payout
+
+    monkeypatch.setattr(actions.payout, "local_now", lambda: FIXED_NOW)
+    return FIXED_NOW
+
+
 # --- Rasa tracker fixtures for the custom actions (tests/test_actions.py) -----------------
 
 SESSION_SLOTS = ("audience", "diagnosed_cause", "excluded_causes", "asked_signals", "requested_slot",

@@ -277,7 +277,7 @@ def test_the_form_never_sets_diagnosed_cause_even_on_conclusive_evidence(form_re
                                                         answers_if_asked=reading), form_domain)
 
     assert events == [SlotSet("transaction_timing", "weekend_holiday_or_night"), SlotSet("case_messages", 1),
-                      SlotSet("requested_slot", None)]
+                      SlotSet("sale_time", "2026-11-28T12:00"), SlotSet("requested_slot", None)]
 
 
 # --- reading a typed reply against the open question ------------------------------------------------------
@@ -539,6 +539,7 @@ def test_conclusive_evidence_ends_the_form_without_a_question(engine, form_reply
     assert events == [
         {"event": "slot", "timestamp": None, "name": "transaction_timing", "value": "weekend_holiday_or_night"},
         {"event": "slot", "timestamp": None, "name": "case_messages", "value": 1},
+        {"event": "slot", "timestamp": None, "name": "sale_time", "value": "2026-11-28T12:00"},
         {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
     ]
     assert messages == []

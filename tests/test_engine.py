@@ -23,20 +23,8 @@ HARD_REASONS = {
     "bank_98_issuer_no_response_flaky_net":
         "98 发卡方无应答 with a flaky shop network: the network facts outweigh the issuer code",
     "bank_clearing_delay_weekday":
-        "a payout 'stuck processing' at a licensed acquirer reads as an aggregator problem: the engine has no "
-        "settlement-cycle signal to say the payout is overdue at a bank (issue 10)",
-    "fraud_fake_unionpay_service_verification_code":
-        "a settlement card changed after a verification-code call reads as account_settings: needs the "
-        "payout-card check of issue 10 (is the card in 结算记录 your own?)",
-    "policy_d0_cancelled_now_t1":
-        "a cycle that changed from D0 to T+1 looks like a payout not yet due (bank_system): needs the "
-        "settlement-cycle question of issue 10",
-    "policy_holiday_settlement_rule_change":
-        "a holiday settlement rule change looks like a holiday delay (bank_system): needs the settlement-cycle "
-        "question of issue 10",
-    "policy_auto_settlement_to_manual_vague":
-        "a vague 'money stopped arriving' with 待结算 reads as not due yet (bank_system): needs the "
-        "settlement-cycle question of issue 10",
+        "a payout 'stuck processing' at a licensed acquirer reads as an aggregator problem: stuck_processing is "
+        "+3 for third_party_platform, and 'overdue' (payout_due) says nothing about who holds the money",
 }
 
 # What a merchant with each cause typically reports, all at once.

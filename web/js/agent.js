@@ -227,7 +227,13 @@
     (state.evidence || []).forEach(function (e) {
       facts.appendChild(el("li", e.answer === "unknown" ? "unknown" : null, e.fact_zh));
     });
-    $("facts-box").hidden = !(state.evidence || []).length;
+    var payout = state.case_summary && state.case_summary.payout;
+    if (payout) {
+      facts.appendChild(el("li", "payout", "预计到账日:按" + payout.cycle + "应在" + payout.payout_date_zh + "到账" +
+        (payout.status === "overdue" ? "(已过期)" : payout.status === "due_today" ? "(今天)" : "(未到期)") +
+        (payout.holidays_known ? "" : ",节假日安排未公布,只按周末推算")));
+    }
+    $("facts-box").hidden = !(state.evidence || []).length && !payout;
   }
 
   function summaryText() {
@@ -245,6 +251,7 @@
       lines.push("初步判断:" + summary.leading_cause + "(把握约" + pct(summary.confidence) + ",尚未确诊)");
     }
     if ((summary.excluded || []).length) lines.push("已排除:" + summary.excluded.join("、"));
+    if (summary.payout) lines.push("预计到账日:按" + summary.payout.cycle + "应在" + summary.payout.payout_date_zh + "到账");
     if (solution) {
       lines.push("处理步骤:");
       solution.steps.forEach(function (step, i) { lines.push(i + 1 + ". " + step); });

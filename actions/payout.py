@@ -1,0 +1,93 @@
+"""The expected payout date: from the sale time the merchant typed and the settlement cycle they gave.
+
+Once both are known, validate_diagnosis_form tells the merchant when the money should arrive, and the
+computed "not yet due" / "overdue" goes to the engine as the derived signal `payout_due`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Dict, List, Optional, Text
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from pos_expert.payout import OVERDUE, PayoutEstimate, date_zh, expected_payout
+from pos_expert.sale_time import sale_time
+
+logger = logging.getLogger(__name__)
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+SALE_SLOT = "sale_time"
+DUE_SIGNAL = "payout_due"
+# settlement_cycle answers that name a cycle (a "changed" cycle names none).
+CYCLE_OF_ANSWER = {"same_day": "D0", "next_working_day": "T+1", "next_day": "D+1"}
+RESPONSE_OF_STATUS = {"not_due": "utter_payout_not_due", "due_today": "utter_payout_due_today",
+                      "overdue": "utter_payout_overdue"}
+
+
+def local_now() -> dt.datetime:
+    """Now in mainland China, naive (the payout calendar is China's)."""
+    return dt.datetime.now(TIMEZONE).replace(tzinfo=None)
+
+
+def estimate_for(slots: Dict[Text, Any]) -> Optional[PayoutEstimate]:
+    """The payout estimate the slots allow, or None while the sale time or the cycle is missing."""
+    cycle = CYCLE_OF_ANSWER.get(slots.get("settlement_cycle") or "")
+    sale = slots.get(SALE_SLOT)
+    if not cycle or not sale:
+        return None
+    try:
+        return expected_payout(dt.datetime.fromisoformat(sale), cycle)
+    except ValueError:
+        logger.warning("unusable sale time %r", sale)
+        return None
+
+
+def payout_summary(slots: Dict[Text, Any], now: Optional[dt.datetime] = None) -> Optional[Dict[Text, Any]]:
+    """What the agent console shows about the payout date."""
+    estimate = estimate_for(slots)
+    if estimate is None:
+        return None
+    today = (now or local_now()).date()
+    return {
+        "cycle": estimate.cycle,
+        "sale_time": estimate.sale.isoformat(timespec="minutes"),
+        "transaction_day": estimate.transaction_day.isoformat(),
+        "after_cutoff": estimate.after_cutoff,
+        "payout_date": estimate.payout_day.isoformat(),
+        "payout_date_zh": date_zh(estimate.payout_day),
+        "status": estimate.status(today),
+        "holidays_known": estimate.holidays_known,
+    }
+
+
+def payout_events(dispatcher: CollectingDispatcher, tracker: Tracker, text: Text,
+                  now: Optional[dt.datetime] = None) -> List[SlotSet]:
+    """Read a sale time from the message; once the cycle is known too, say the payout date and set payout_due."""
+    now = now or local_now()
+    events: List[SlotSet] = []
+    found = sale_time(text, now) if text and not text.startswith("/") else None
+    if found is not None:
+        iso = found.isoformat(timespec="minutes")
+        if iso != tracker.get_slot(SALE_SLOT):
+            events.append(SlotSet(SALE_SLOT, iso))
+    slots = {"settlement_cycle": tracker.get_slot("settlement_cycle"),
+             SALE_SLOT: events[0]["value"] if events else tracker.get_slot(SALE_SLOT)}
+    estimate = estimate_for(slots)
+    if estimate is None:
+        return events
+    status = estimate.status(now.date())
+    due = "overdue" if status == OVERDUE else "not_yet_due"
+    if due == tracker.get_slot(DUE_SIGNAL) and not events:
+        return events  # said already
+    events.append(SlotSet(DUE_SIGNAL, due))
+    dispatcher.utter_message(response=RESPONSE_OF_STATUS[status], cycle=estimate.cycle,
+                             payout_date=date_zh(estimate.payout_day))
+    if estimate.after_cutoff:
+        dispatcher.utter_message(response="utter_payout_after_cutoff", transaction_day=date_zh(estimate.transaction_day))
+    if not estimate.holidays_known:
+        dispatcher.utter_message(response="utter_payout_calendar_unknown")
+    return events
