@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 CYCLES = ("T+0", "T+1", "D0", "D+1")
 DEFAULT_CUTOFF = dt.time(23, 0)
-WEEKDAYS_ZH = "一二三四五六日"
+WEEKDAYS_ZH = "一二三四五六日"  # date_zh's weekday names; the sentences are domain responses (utter_payout_*)
 NOT_DUE, DUE_TODAY, OVERDUE = "not_due", "due_today", "overdue"
 
 
@@ -90,15 +90,3 @@ def date_zh(day: dt.date) -> str:
     """10月8日(周四)"""
     return f"{day.month}月{day.day}日(周{WEEKDAYS_ZH[day.weekday()]})"
 
-
-def describe(estimate: PayoutEstimate, today: dt.date) -> str:
-    """"按T+1,这笔应在10月8日(周四)到账,现在还没到结算日。" and the caveats that apply."""
-    status = estimate.status(today)
-    text = f"按{estimate.cycle},这笔应在{date_zh(estimate.payout_day)}到账,"
-    text += {NOT_DUE: "现在还没到结算日。", DUE_TODAY: "就是今天,一般当天内到账。",
-             OVERDUE: "现在已经过了结算日。"}[status]
-    if estimate.after_cutoff:
-        text += f"这笔刷在日切之后,按{date_zh(estimate.transaction_day)}的交易计算。"
-    if not estimate.holidays_known:
-        text += f"{estimate.payout_day.year}年的法定节假日安排还没有公布,这里只按周末推算,节假日可能再顺延。"
-    return text
