@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any, Dict, List, Optional, Text
 from zoneinfo import ZoneInfo
 
@@ -28,8 +29,15 @@ RESPONSE_OF_STATUS = {"not_due": "utter_payout_not_due", "due_today": "utter_pay
                       "overdue": "utter_payout_overdue"}
 
 
+# A fixed "now" for reproducible end-to-end runs (tests/support/servers.py); unset in production.
+NOW_OVERRIDE_ENV = "POS_NOW"
+
+
 def local_now() -> dt.datetime:
-    """Now in mainland China, naive (the payout calendar is China's)."""
+    """Now in mainland China, naive (the payout calendar is China's); POS_NOW=2026-12-01T15:00 fixes it."""
+    fixed = os.environ.get(NOW_OVERRIDE_ENV)
+    if fixed:
+        return dt.datetime.fromisoformat(fixed)
     return dt.datetime.now(TIMEZONE).replace(tzinfo=None)
 
 

@@ -186,3 +186,13 @@ def test_a_year_without_a_published_calendar_says_so(tracker_state):
     assert rendered(dispatcher.messages) == [
         "按T+1,这笔应在1月11日(周一)到账,现在还没到结算日。",
         "(这一年的法定节假日安排还没有公布,只按周末推算,节假日可能再往后顺延。)"]
+
+
+def test_now_can_be_fixed_for_reproducible_runs(monkeypatch):
+    import actions.payout
+
+    monkeypatch.undo()  # drop the autouse fixed_clock: this tests the real local_now
+    monkeypatch.setenv("POS_NOW", "2026-10-05T09:30")
+    assert actions.payout.local_now() == D(2026, 10, 5, 9, 30)
+    monkeypatch.delenv("POS_NOW")
+    assert abs(actions.payout.local_now() - dt.datetime.utcnow() - dt.timedelta(hours=8)) < dt.timedelta(minutes=1)

@@ -49,6 +49,8 @@ class Servers:
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_DB": str(tmp / "tracker.db"),
             "SANIC_HOST": "127.0.0.1",  # the action server's interface: loopback only
+            # The payout date depends on "today": the typed conversations are judged on one fixed day (a Tuesday).
+            "POS_NOW": os.environ.get("POS_NOW", "2026-12-01T15:00"),
         }
         self.actions = self.rasa = None
 
