@@ -155,7 +155,7 @@ class ValidateDiagnosisForm(FormValidationAction):
         fact_events = [SlotSet(s, v) for s, v in reading.facts.items() if tracker.get_slot(s) != v]
         tracker.add_slots(fact_events + events)
         events = fact_events + events
-        payout = payout_events(dispatcher, tracker, message.get("text") or "")
+        payout = payout_events(dispatcher, tracker, message.get("text") or "", asked=requested)
         tracker.add_slots(payout)
         events += payout
         diagnosis = assess(tracker)

@@ -25,6 +25,8 @@ SALE_SLOT = "sale_time"
 DUE_SIGNAL = "payout_due"
 # settlement_cycle answers that name a cycle (a "changed" cycle names none).
 CYCLE_OF_ANSWER = {"same_day": "D0", "next_working_day": "T+1", "next_day": "D+1"}
+# The questions whose replies may say when the sale happened.
+SALE_TIME_QUESTIONS = {"transaction_timing", "settlement_cycle"}
 RESPONSE_OF_STATUS = {"not_due": "utter_payout_not_due", "due_today": "utter_payout_due_today",
                       "overdue": "utter_payout_overdue"}
 
@@ -73,11 +75,17 @@ def payout_summary(slots: Dict[Text, Any], now: Optional[dt.datetime] = None) ->
 
 
 def payout_events(dispatcher: CollectingDispatcher, tracker: Tracker, text: Text,
-                  now: Optional[dt.datetime] = None) -> List[SlotSet]:
-    """Read a sale time from the message; once the cycle is known too, say the payout date and set payout_due."""
+                  now: Optional[dt.datetime] = None, asked: Optional[Text] = None) -> List[SlotSet]:
+    """Read a sale time from the message; once the cycle is known too, say the payout date and set payout_due.
+
+    The sale time is read from the opening (`asked` None) and from replies to the questions about time
+    and the settlement cycle only: in a reply to anything else, "今天的都报错" is about today's attempts,
+    not the sale whose money is missing.
+    """
     now = now or local_now()
     events: List[SlotSet] = []
-    found = sale_time(text, now) if text and not text.startswith("/") else None
+    reads_time = asked is None or asked in SALE_TIME_QUESTIONS
+    found = sale_time(text, now) if reads_time and text and not text.startswith("/") else None
     if found is not None:
         iso = found.isoformat(timespec="minutes")
         if iso != tracker.get_slot(SALE_SLOT):

@@ -196,3 +196,12 @@ def test_now_can_be_fixed_for_reproducible_runs(monkeypatch):
     assert actions.payout.local_now() == D(2026, 10, 5, 9, 30)
     monkeypatch.delenv("POS_NOW")
     assert abs(actions.payout.local_now() - dt.datetime.utcnow() - dt.timedelta(hours=8)) < dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("asked, reads", [(None, True), ("transaction_timing", True), ("settlement_cycle", True),
+                                          ("terminal_result", False), ("transaction_record", False)])
+def test_the_sale_time_is_read_from_the_opening_and_the_time_questions_only(tracker_state, asked, reads):
+    dispatcher = CollectingDispatcher()
+    text = "今天的都报错"  # to "POS机上显示的是什么?" this is about today's attempts, not the sale
+    events = payout_events(dispatcher, Tracker.from_dict(tracker_state(text=text)), text, now=NOW, asked=asked)
+    assert events == ([SlotSet("sale_time", "2026-12-01T12:00")] if reads else [])
