@@ -131,8 +131,9 @@ class TypedRun:
 
 
 def _signal_slots(tracker: dict, kb: KnowledgeBase) -> Dict[str, str]:
+    """The facts read from the merchant's messages (derived signals such as payout_due are computed, not read)."""
     slots = tracker.get("slots") or {}
-    return {s: slots[s] for s in kb.signal_ids if slots.get(s) is not None}
+    return {s.id: slots[s.id] for s in kb.signals if not s.derived and slots.get(s.id) is not None}
 
 
 def converse_typed(client: RestClient, case: TypedCase, sender: str, clicking: bool = False,

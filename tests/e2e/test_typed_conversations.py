@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bench.simulator import RestClient
-from bench.typed import load_typed_cases, run_typed, summarize_typed
+from bench.typed import load_typed_cases, run_typed, summarize_typed, transcript_text
 from tests.support.servers import TOKEN
 
 # Measured on the held-out set (2026-12-01): typing 0.71 accuracy, fact recall 0.74, precision 0.93;
@@ -21,11 +21,16 @@ CLICKED_ACCURACY_FLOOR = 0.75
 
 
 @pytest.fixture(scope="module")
-def typed(servers):
+def typed_runs(servers):
     client = RestClient(f"http://127.0.0.1:{servers.rasa_port}", TOKEN)
     cases = load_typed_cases()
-    return {mode: summarize_typed(run_typed(client, cases, f"gate-{mode}", clicking=(mode == "clicking")))
+    return {mode: run_typed(client, cases, f"gate-{mode}", clicking=(mode == "clicking"))
             for mode in ("typing", "clicking")}
+
+
+@pytest.fixture(scope="module")
+def typed(typed_runs):
+    return {mode: summarize_typed(runs) for mode, runs in typed_runs.items()}
 
 
 def _figures(summary):
@@ -52,3 +57,19 @@ def test_clicked_diagnosis_accuracy_is_above_its_floor(typed):
     print("\n[typed] clicking:", _figures(typed["clicking"]))
     assert typed["clicking"]["errors"] == 0
     assert typed["clicking"]["accuracy"] >= CLICKED_ACCURACY_FLOOR
+
+
+# One held-out typed conversation per new 收单 check (issue 10), typed, each must reach its cause.
+NEW_CHECK_CONVERSATIONS = {
+    "fraud_c03": "a payee name in the customer's bill that is not the shop's",
+    "fraud_c04": "the settlement money gone after a '银联' caller asked for the 验证码",
+    "policy_change_c01": "a cycle that changed from same-day to the next day",
+    "account_settings_c01": "03 无效商户 on the terminal",
+    "operator_error_c01": "a customer who paid into a staff member's own QR code",
+}
+
+
+@pytest.mark.parametrize("case_id", sorted(NEW_CHECK_CONVERSATIONS))
+def test_each_new_check_reaches_its_cause_when_typed(typed_runs, case_id):
+    run = next(r for r in typed_runs["typing"] if r.case.id == case_id)
+    assert run.diagnosed == run.case.cause, f"{NEW_CHECK_CONVERSATIONS[case_id]}:\n{transcript_text(run)}"
