@@ -141,21 +141,18 @@ def is_public_path(path: Text) -> bool:
     return path.startswith(PUBLIC_PATH_PREFIXES)
 
 
-def install_body_limit(app, limit: Optional[int] = None) -> None:
+def install_body_limit(blueprint, limit: Optional[int] = None) -> None:
     """Refuses (413) a public channel request whose body is over ``limit`` bytes before the body is read.
 
     Sanic reads a route's body after routing and before the request middleware; the ``http.routing.after`` signal
     runs in between, so lowering the stream's size limit there makes Sanic answer 413 from the Content-Length (or
-    as soon as a chunked body passes the limit) without reading the rest. Idempotent per app.
+    as soon as a chunked body passes the limit) without reading the rest. A blueprint's signal handler runs for
+    every route of the app; it acts on the public paths only (``/webhooks/...``, ``/socket.io``).
     """
-    if getattr(app.ctx, "pos_body_limit_installed", False):
-        return
-    app.ctx.pos_body_limit_installed = True
     limit = limit or max_body_bytes()
 
-    async def limit_public_bodies(request, route, kwargs, handler) -> None:
+    async def limit_public_bodies(request, **_) -> None:
         if request.stream is not None and is_public_path(request.path):
             request.stream.request_max_size = min(request.stream.request_max_size, limit)
 
-    app.signal("http.routing.after")(limit_public_bodies)
-    logger.info("public channel request bodies limited to %d bytes", limit)
+    blueprint.signal("http.routing.after")(limit_public_bodies)
