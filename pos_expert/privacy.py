@@ -6,6 +6,7 @@ shown in a summary or logged.
   diagnosis (merchant ids, order numbers and reference numbers are masked too);
 - mainland ID-card numbers (18 characters, the last may be X);
 - mainland mobile numbers (11 digits, optionally +86, spaces or dashes).
+Full-width digits are read as ASCII digits first.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ _SEP = r"[ \t\u3000\-\u2010-\u2015\uff0d]{0,3}"
 _LONG_RUN = re.compile(rf"\+?\d(?:{_SEP}\d){{11,}}(?:{_SEP}[Xx](?![A-Za-z]))?")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
-MIN_LONG_RUN = 12
+_FULLWIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
 
 
 def luhn_valid(digits: str) -> bool:
@@ -41,6 +42,7 @@ def mask_pii(text: str) -> str:
     """The text with every long number, ID-card and mobile number reduced to its last 4 characters."""
     if not text or not isinstance(text, str):
         return text
+    text = text.translate(_FULLWIDTH_DIGITS)  # ０-９ as 0-9 (the NLU normalizer does the same later)
     text = _ID_CARD.sub(lambda m: _keep_last4(m.group()), text)
     text = _LONG_RUN.sub(lambda m: _keep_last4(m.group()), text)
     return _MOBILE.sub(lambda m: _keep_last4(m.group()), text)
