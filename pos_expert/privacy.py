@@ -5,7 +5,7 @@ shown in a summary or logged.
   the Luhn check says: a mistyped card number is still a card number, and no number this long is needed for a
   diagnosis (merchant ids, order numbers and reference numbers are masked too);
 - mainland ID-card numbers (18 characters, the last may be X);
-- mainland mobile numbers (11 digits, optionally +86, spaces or dashes).
+- mainland mobile numbers (11 digits, optionally +86, the same separators as above).
 Full-width digits are read as ASCII digits first.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 _SEP = r"[ \t\u3000\-\u2010-\u2015\uff0d]{0,3}"
 # \d matches full-width digits too (str patterns are Unicode)
 _LONG_RUN = re.compile(rf"\+?\d(?:{_SEP}\d){{11,}}(?:{_SEP}[Xx](?![A-Za-z]))?")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+_MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)")  # 11 digits, any grouping
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
 _FULLWIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
 

@@ -62,6 +62,9 @@ def test_short_numbers_amounts_and_times_stay(text):
 def test_mobile_and_id_card_numbers_keep_todays_masking():
     assert mask_pii("电话13812345678") == "电话*******5678"
     assert mask_pii("电话 138-1234-5678 找我") == "电话 *******5678 找我"
+    assert mask_pii("电话 138 - 1234 - 5678") == "电话 *******5678"
+    assert mask_pii("电话 1381 2345 678") == "电话 *******5678"
+    assert mask_pii("电话138\u30001234\u30005678") == "电话*******5678"
     assert mask_pii("身份证11010519491231002X") == "身份证**************002X"
     assert mask_pii("两个号13812345678 13912345678") == "两个号" + "*" * 18 + "5678"
 
