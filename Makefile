@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train web run shell handbook validate test test-unit test-stories test-e2e test-browser test-scaleout crossval bench bench-smoke clean
+.PHONY: setup nlp train web run shell handbook validate backup restore test test-unit test-stories test-e2e test-browser test-scaleout crossval bench bench-smoke clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,16 @@ run:
 
 shell: train
 	$(ENV) $(RASA) shell --model models/pos-assistant.tar.gz --endpoints endpoints.yml
+
+# Backups of the SQLite tracker store (scripts/backup.py): `make backup` while the assistant runs (SQLite's online
+# backup API; BACKUP=path to choose the file, default var/backups/tracker-<UTC time>.db); `make restore
+# BACKUP=path` with the assistant stopped (the current store is moved aside, not deleted).
+backup:
+	$(ENV) $(PY) scripts/backup.py backup $(if $(BACKUP),--out $(BACKUP))
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/tracker-....db" >&2; exit 2; }
+	$(ENV) $(PY) scripts/backup.py restore $(BACKUP)
 
 handbook: setup
 	$(ENV) $(PY) -m pos_expert.handbook

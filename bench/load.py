@@ -2,7 +2,8 @@
 
 Traffic for our assistant is the personas' own conversations (openings, button answers, free text);
 for the vanilla assistant it is moodbot conversations. Every loop is bounded by a message budget
-and a deadline; requests have a timeout.
+and a deadline; requests have a timeout. An error is a failed request, an empty reply, the guard's apology or
+the rate limit's answer (bench.simulator.error_reply).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from bench.simulator import Dialogue, Persona, RestClient
+from bench.simulator import Dialogue, Persona, RestClient, error_reply
 
 # `rasa init`'s moodbot: greet, mood_great / mood_unhappy, affirm / deny, bot_challenge, goodbye.
 VANILLA_SCRIPTS = (
@@ -96,6 +97,8 @@ def run_load(client: RestClient, make_dialogue: DialogueFactory, total_messages:
                     break
                 with lock:
                     latencies.append(latency)
+                    if error_reply(replies):  # the guard's apology, the rate limit's answer, an empty reply
+                        errors[0] += 1
                 dialogue.sent += 1
                 text = dialogue.next(replies)
 

@@ -138,6 +138,25 @@ class RestClient:
             return json.loads(response.read())
 
 
+def error_reply(replies: Sequence[dict]) -> Optional[str]:
+    """Why these replies count as an error (issue 13), or None: no reply at all, only empty messages, the
+    guard's apology (the turn produced nothing, e.g. the action server failed) or the rate limit's answer.
+    Without this a failing action server under load looks like a fast success."""
+    from channels.guarded import NO_REPLY_FALLBACK  # lazily: imports Rasa's channels
+    from channels.limits import RATE_LIMITED_REPLY
+
+    if not replies:
+        return "empty reply"
+    if not any(m.get("text") or m.get("buttons") or m.get("custom") or m.get("image") for m in replies):
+        return "empty reply"
+    texts = [m.get("text") or "" for m in replies]
+    if any(NO_REPLY_FALLBACK in t or t and t in NO_REPLY_FALLBACK.split("\n\n") for t in texts):
+        return "the guard's apology"
+    if any(RATE_LIMITED_REPLY in t for t in texts):
+        return "rate limited"
+    return None
+
+
 def asked_signal(replies: Sequence[dict]) -> Optional[str]:
     """The signal the bot's last question asks about, from its first `/inform{...}` button payload."""
     for message in reversed(list(replies)):
@@ -246,6 +265,10 @@ def converse(client: RestClient, persona: Persona, sender: str, max_messages: in
         dialogue.sent += 1
         conversation.latencies.append(latency)
         conversation.transcript.append(("助手", bot_text(replies)))
+        failure = error_reply(replies)
+        if failure:
+            conversation.errors += 1
+            conversation.transcript.append(("错误", failure))
         text = dialogue.next(replies)
     conversation.messages_sent = dialogue.sent
     conversation.stop_reason = conversation.stop_reason or dialogue.stop_reason

@@ -24,7 +24,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from bench.simulator import RestClient, asked_signal, bot_text
+from bench.simulator import RestClient, asked_signal, bot_text, error_reply
 from pos_expert.knowledge import UNKNOWN, KnowledgeBase, default_knowledge_base
 
 TYPED_EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "typed_eval"
@@ -156,6 +156,10 @@ def converse_typed(client: RestClient, case: TypedCase, sender: str, clicking: b
             break
         run.messages_sent += 1
         run.transcript.append(("助手", bot_text(replies)))
+        failure = error_reply(replies)
+        if failure:
+            run.errors += 1
+            run.transcript.append(("错误", failure))
         after = _signal_slots(tracker, kb)
         new = {s: v for s, v in after.items() if before.get(s) != v and v != UNKNOWN}
         for signal_id, value in new.items():

@@ -738,6 +738,31 @@ def test_handoff_summary_masks_card_and_mobile_numbers(tracker_state, user_event
         assert len(messages) == 1
 
 
+@pytest.mark.parametrize("number", ["6217000010001234567", "6222 0202 0011 2233 445", "6217-0000-1000-1234",
+                                    "123456789012"])
+def test_handoff_summary_masks_long_numbers_whatever_the_luhn_check_says(tracker_state, user_event, action_event,
+                                                                         number):
+    """Issue 13: the agent console's case summary masks every run of 12+ digits to its last 4."""
+    digits = "".join(c for c in number if c.isdigit())
+    events_in = [
+        action_event("action_listen"),
+        user_event(f"另一张卡{number},顾客刷卡显示交易成功", "report_problem"),
+        action_event("diagnosis_form"),
+        action_event("action_listen"),
+        user_event("转人工", "request_human"),
+    ]
+    state = tracker_state(slots={"payment_channel": "card", "audience": "agent"}, text="转人工",
+                          intent="request_human", events=events_in)
+
+    _, messages = run(ActionHandoff(), state)
+
+    everything = json.dumps(messages, ensure_ascii=False)
+    assert digits[-4:] in everything
+    assert number not in everything and digits[:8] not in everything and number[:9] not in everything
+    assert messages[1]["custom"]["summary"]["merchant_said"][0] == (
+        f"另一张卡{'*' * (len(digits) - 4)}{digits[-4:]},顾客刷卡显示交易成功")
+
+
 # --- action_session_start -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

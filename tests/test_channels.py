@@ -29,9 +29,44 @@ def test_numbers_are_masked_keeping_the_last_four(raw, hidden):
     assert digits[-4:] in masked
 
 
-def test_non_luhn_long_numbers_and_amounts_stay():
-    assert mask_pii("金额1280元,参考号123456789012") == "金额1280元,参考号123456789012"
-    assert mask_pii("6222021234567891") == "6222021234567891"  # not Luhn-valid: not a card
+@pytest.mark.parametrize("raw, hidden, kept", [
+    # issue 13: a run of 12+ digits is masked whatever the Luhn check says
+    ("另一张卡6217000010001234567", "6217000010001234567", "4567"),
+    ("卡号6222020200112233445", "622202020011223", "3445"),
+    ("6222021234567891", "622202123456", "7891"),  # fails the Luhn check
+    ("参考号123456789012", "12345678", "9012"),
+    ("账号 6217 0000 1000 1234 567", "6217 0000", "4567"),
+    ("账号6217-0000-1000-1234-567", "6217-0000", "4567"),
+    ("账号 6217 - 0000 - 1000 - 1234", "6217 - 0000", "1234"),
+    ("账号6217\u30000000\u30001000\u30001234", "6217\u30000000", "1234"),
+    ("卡号６２１７０００００１０００１２３４", "６２１７", "1234"),
+    ("电话１３８１２３４５６７８", "１３８", "5678"),
+    ("商户号 123456789012345", "123456789012", "2345"),
+    ("+86 138 1234 5678", "138 1234", "5678"),
+])
+def test_every_run_of_twelve_or_more_digits_is_masked(raw, hidden, kept):
+    masked = mask_pii(raw)
+    assert hidden not in masked
+    assert masked.endswith(kept)
+    assert len([c for c in masked if c.isdigit()]) == 4
+
+
+@pytest.mark.parametrize("text", [
+    "金额1280元", "2024-01-05 12:30 收了98.00元", "终端号12345678", "错误码A1 96", "电话号后四位5678", "12345678901",
+    "1234 5678 901",
+])
+def test_short_numbers_amounts_and_times_stay(text):
+    assert mask_pii(text) == text
+
+
+def test_mobile_and_id_card_numbers_keep_todays_masking():
+    assert mask_pii("电话13812345678") == "电话*******5678"
+    assert mask_pii("电话 138-1234-5678 找我") == "电话 *******5678 找我"
+    assert mask_pii("电话 138 - 1234 - 5678") == "电话 *******5678"
+    assert mask_pii("电话 1381 2345 678") == "电话 *******5678"
+    assert mask_pii("电话138\u30001234\u30005678") == "电话*******5678"
+    assert mask_pii("身份证11010519491231002X") == "身份证**************002X"
+    assert mask_pii("两个号13812345678 13912345678") == "两个号" + "*" * 18 + "5678"
 
 
 @pytest.mark.parametrize("payload", [

@@ -36,7 +36,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> 
 
 
 class Servers:
-    def __init__(self, tmp: Path, cors_origin: str = "*"):
+    def __init__(self, tmp: Path, cors_origin: str = "*", extra_env=None, rasa_args=()):
         self.rasa_port, self.action_port = free_port(), free_port()
         self.cors_origin = cors_origin
         self.tmp = tmp
@@ -51,7 +51,9 @@ class Servers:
             "SANIC_HOST": "127.0.0.1",  # the action server's interface: loopback only
             # The payout date depends on "today": the typed conversations are judged on one fixed day (a Tuesday).
             "POS_NOW": os.environ.get("POS_NOW", "2026-12-01T15:00"),
+            **(extra_env or {}),
         }
+        self.rasa_args = list(rasa_args)
         self.actions = self.rasa = None
 
     def _spawn(self, args, log_name):
@@ -67,7 +69,7 @@ class Servers:
     def start_rasa(self):
         self.rasa = self._spawn([str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--enable-api", "--auth-token", TOKEN,
                                  "--port", str(self.rasa_port), "--cors", self.cors_origin, "--endpoints", "endpoints.yml",
-                                 "--credentials", "credentials.yml", "--model", str(MODEL)], "rasa.log")
+                                 "--credentials", "credentials.yml", "--model", str(MODEL), *self.rasa_args], "rasa.log")
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/status?token={TOKEN}", self.rasa)
 
     @staticmethod
