@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, Text
+from typing import Any, Callable, Dict, List, Text
 
 import rasa
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +82,42 @@ def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 validate_action_result.__pos_patch__ = True  # type: ignore[attr-defined]
 
 
-def apply_patches() -> None:
-    """Idempotent: safe to call from every module that needs the patches."""
-    from rasa.core.actions.action import RemoteAction
+def _with_project_session_start(original: Callable[..., List[Any]]) -> Callable[..., List[Any]]:
+    from runtime.session import ProjectActionSessionStart
 
-    if getattr(RemoteAction._validate_action_result, "__pos_patch__", False):
-        return
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-    logger.debug("runtime: RemoteAction._validate_action_result uses a validator built once")
+    def default_actions(action_endpoint: Any = None) -> List[Any]:
+        return [
+            ProjectActionSessionStart() if a.name() == ACTION_SESSION_START_NAME else a
+            for a in original(action_endpoint)
+        ]
+
+    default_actions.__pos_patch__ = True  # type: ignore[attr-defined]
+    default_actions.__wrapped__ = original  # type: ignore[attr-defined]
+    return default_actions
+
+
+def apply_patches() -> None:
+    """Idempotent: safe to call from every module that needs the patches.
+
+    1. RemoteAction._validate_action_result builds its validator once (see the module docstring).
+    2. Rasa's default action_session_start is runtime.session.ProjectActionSessionStart, which also sets
+       the audience slot from the channel's session metadata; the domain no longer lists
+       action_session_start, so session start is no longer a call to the action server.
+    """
+    from rasa.core.actions import action
+
+    if not getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False):
+        action.RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+        logger.debug("runtime: RemoteAction._validate_action_result uses a validator built once")
+    if not getattr(action.default_actions, "__pos_patch__", False):
+        action.default_actions = _with_project_session_start(action.default_actions)
+        logger.debug("runtime: action_session_start runs in the Rasa server")
 
 
 def is_patched() -> bool:
-    from rasa.core.actions.action import RemoteAction
+    from rasa.core.actions import action
 
-    return bool(getattr(RemoteAction._validate_action_result, "__pos_patch__", False))
+    return bool(
+        getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False)
+        and getattr(action.default_actions, "__pos_patch__", False)
+    )

@@ -130,3 +130,55 @@ def test_guard_runs_at_import(monkeypatch):
 def test_guard_can_be_overridden_explicitly(monkeypatch):
     monkeypatch.setenv("RASA_PATCHES_ALLOW_VERSION", "3.6.22")
     check_rasa_version("3.6.22")
+
+
+# --- session start in the Rasa server ------------------------------------------------------------------------
+
+SESSION_METADATA = [{"audience": "agent"}, {"audience": "merchant"}, {"audience": "admin"}, None, {}, "agent"]
+
+
+def _as_comparable(event_dicts):
+    return [{k: v for k, v in e.items() if k != "timestamp"} for e in event_dicts]
+
+
+@pytest.mark.parametrize("metadata", SESSION_METADATA)
+def test_in_server_session_start_gives_the_action_servers_events(tracker_state, metadata):
+    """Same events as actions/session.py's action_session_start (which tests/test_actions.py pins)."""
+    import asyncio
+
+    from rasa.core.actions.action import action_for_name_or_text
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.session import ActionSessionStart as ActionServerSessionStart
+    from runtime.session import ProjectActionSessionStart
+
+    domain = Domain.load("domain.yml")
+    assert "action_session_start" not in domain.user_actions
+    action = action_for_name_or_text("action_session_start", domain, None)
+    assert isinstance(action, ProjectActionSessionStart)
+
+    tracker = DialogueStateTracker.from_events("s", [], domain.slots)
+    if metadata:
+        tracker.update(SlotSet("session_started_metadata", metadata), domain)
+    in_server = asyncio.run(action.run(None, None, tracker, domain))
+
+    state = tracker_state(slots={"session_started_metadata": metadata}, events=[], latest_action_name=None)
+    remote = asyncio.run(ActionServerSessionStart().run(CollectingDispatcher(), Tracker.from_dict(state), {}))
+
+    # what the Rasa server made of the action server's reply (RemoteAction.run deserialises it so)
+    from rasa.shared.core.events import deserialise_events
+
+    from_remote = [e.as_dict() for e in deserialise_events(remote)]
+    assert _as_comparable([e.as_dict() for e in in_server]) == _as_comparable(from_remote)
+    assert in_server == deserialise_events(remote)
+
+
+def test_session_start_patch_is_rasa_default_otherwise():
+    from rasa.core.actions import action
+
+    names = [a.name() for a in action.default_actions(None)]
+    assert names == [a.name() for a in action.default_actions.__wrapped__(None)]
