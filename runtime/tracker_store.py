@@ -11,13 +11,16 @@ On SQLite this store
   kills a writer with kill -9 and reads every committed turn back). Only an operating-system crash or
   power loss can drop the last commits before a checkpoint; set SQLITE_SYNCHRONOUS=FULL for that too.
 - waits for a lock (busy_timeout) rather than failing when a second process (e.g. a backup) holds it;
-- indexes (sender_id, type_name, timestamp), which the query for the latest SessionStarted uses.
+- indexes (sender_id, type_name, timestamp), which the query for the latest SessionStarted uses;
+- reads only the `data` column when it retrieves a tracker (the same rows in the same order, without
+  building an ORM object per event).
 On any other dialect (PostgreSQL in deploy/) it is Rasa's SQLTrackerStore unchanged.
 
 endpoints.yml: ``tracker_store: {type: runtime.tracker_store.ProjectSQLTrackerStore, dialect: sqlite, db: ...}``
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Any, Dict, Optional, Text
@@ -26,6 +29,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 
 import runtime  # noqa: F401  (version check and patches, also for processes that only load this store)
 
@@ -87,3 +91,22 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
                 )
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             logger.debug("SQLite tracker store at '%s': WAL, pooled connections", url.database)
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """SQLTrackerStore._retrieve, reading the `data` column only (same query, same order)."""
+        with self.session_scope() as session:
+            rows = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+                .with_entities(self.SQLEvent.data)
+                .all()
+            )
+            events = [json.loads(data) for (data,) in rows]
+            if self.domain and len(events) > 0:
+                logger.debug(f"Recreating tracker from sender id '{sender_id}'")
+                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            logger.debug(
+                f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. Returning `None` instead."
+            )
+            return None
