@@ -1,0 +1,123 @@
+"""Patches of Rasa 3.6.21 that remove per-call cost without changing behaviour.
+
+RemoteAction._validate_action_result calls ``jsonschema.validate(result, spec)`` on every action-server
+response. ``jsonschema.validate`` first checks ``spec`` against its meta-schema (``check_schema``), then
+builds a validator, then validates: the meta-schema check is most of a call's cost (EVENTS_SCHEMA is large)
+and its result never changes. The patched method checks the schema once, keeps the validator, and per call
+does exactly what ``jsonschema.validate`` does after that: ``best_match(validator.iter_errors(result))``,
+raising that error with the same message suffix Rasa adds. Same errors, same messages, same return value.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable, Dict, List, Text
+
+import rasa
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_RASA_VERSION = "3.6.21"
+# Set RASA_PATCHES_ALLOW_VERSION=<version> only after re-reading the patched methods in that version.
+_ALLOW_ENV = "RASA_PATCHES_ALLOW_VERSION"
+
+_validators: Dict[type, Any] = {}
+_lock = threading.Lock()
+
+
+class UnsupportedRasaVersion(RuntimeError):
+    """Rasa is not the version these patches were written and tested against."""
+
+
+def check_rasa_version(version: Text | None = None) -> None:
+    """Refuses to start on a Rasa other than the one the patches were reviewed for."""
+    import os
+
+    version = rasa.__version__ if version is None else version
+    if version == SUPPORTED_RASA_VERSION or version == os.environ.get(_ALLOW_ENV):
+        return
+    raise UnsupportedRasaVersion(
+        f"runtime/rasa_patches.py patches Rasa {SUPPORTED_RASA_VERSION}, but Rasa {version} is installed. "
+        f"Check that RemoteAction._validate_action_result is unchanged (or fixed upstream, see "
+        f"docs/rasa-upstream.md), then update SUPPORTED_RASA_VERSION (or set {_ALLOW_ENV}={version})."
+    )
+
+
+def _validator_for(action_class: type) -> Any:
+    validator = _validators.get(action_class)
+    if validator is None:
+        from jsonschema.validators import validator_for
+
+        with _lock:
+            validator = _validators.get(action_class)
+            if validator is None:
+                spec = action_class.action_response_format_spec()
+                cls = validator_for(spec)
+                cls.check_schema(spec)  # once, as jsonschema.validate would on every call
+                validator = cls(spec)
+                _validators[action_class] = validator
+    return validator
+
+
+def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+    """RemoteAction._validate_action_result with the validator built once per action class."""
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(_validator_for(type(self)).iter_errors(result))
+    if error is None:
+        return True
+    assert isinstance(error, ValidationError)
+    error.message += (
+        f". Failed to validate Action server response from API, "
+        f"make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+validate_action_result.__pos_patch__ = True  # type: ignore[attr-defined]
+
+
+def _with_project_session_start(original: Callable[..., List[Any]]) -> Callable[..., List[Any]]:
+    from runtime.session import ProjectActionSessionStart
+
+    def default_actions(action_endpoint: Any = None) -> List[Any]:
+        return [
+            ProjectActionSessionStart() if a.name() == ACTION_SESSION_START_NAME else a
+            for a in original(action_endpoint)
+        ]
+
+    default_actions.__pos_patch__ = True  # type: ignore[attr-defined]
+    default_actions.__wrapped__ = original  # type: ignore[attr-defined]
+    return default_actions
+
+
+def apply_patches() -> None:
+    """Idempotent: safe to call from every module that needs the patches.
+
+    1. RemoteAction._validate_action_result builds its validator once (see the module docstring).
+    2. Rasa's default action_session_start is runtime.session.ProjectActionSessionStart, which also sets
+       the audience slot from the channel's session metadata; the domain no longer lists
+       action_session_start, so session start is no longer a call to the action server.
+    """
+    from rasa.core.actions import action
+
+    if not getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False):
+        action.RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+        logger.debug("runtime: RemoteAction._validate_action_result uses a validator built once")
+    if not getattr(action.default_actions, "__pos_patch__", False):
+        action.default_actions = _with_project_session_start(action.default_actions)
+        logger.debug("runtime: action_session_start runs in the Rasa server")
+
+
+def is_patched() -> bool:
+    from rasa.core.actions import action
+
+    return bool(
+        getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False)
+        and getattr(action.default_actions, "__pos_patch__", False)
+    )

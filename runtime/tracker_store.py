@@ -1,0 +1,112 @@
+"""The project's SQL tracker store: Rasa's SQLTrackerStore, with SQLite set up for a server (issue 11).
+
+Rasa 3.6 (SQLAlchemy 1.4) opens a new SQLite connection for every session scope (NullPool): every
+retrieve and every save opens the file, reads the schema and closes it again, and the database runs in
+rollback-journal mode, fsyncing the journal and the database on every commit.
+
+On SQLite this store
+- keeps and reuses its connections (QueuePool; Rasa's server uses them from one thread at a time);
+- runs the database in WAL mode with synchronous=NORMAL. A commit is in the write-ahead log before it
+  returns, so a process killed with SIGKILL loses nothing that was committed (tests/test_tracker_store.py
+  kills a writer with kill -9 and reads every committed turn back). Only an operating-system crash or
+  power loss can drop the last commits before a checkpoint; set SQLITE_SYNCHRONOUS=FULL for that too.
+- waits for a lock (busy_timeout) rather than failing when a second process (e.g. a backup) holds it;
+- indexes (sender_id, type_name, timestamp), which the query for the latest SessionStarted uses;
+- reads only the `data` column when it retrieves a tracker (the same rows in the same order, without
+  building an ORM object per event).
+On any other dialect (PostgreSQL in deploy/) it is Rasa's SQLTrackerStore unchanged.
+
+endpoints.yml: ``tracker_store: {type: runtime.tracker_store.ProjectSQLTrackerStore, dialect: sqlite, db: ...}``
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Dict, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import runtime  # noqa: F401  (version check and patches, also for processes that only load this store)
+
+logger = logging.getLogger(__name__)
+
+_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+if _SYNCHRONOUS not in {"NORMAL", "FULL", "EXTRA"}:
+    raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {_SYNCHRONOUS!r}")
+SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": _SYNCHRONOUS, "busy_timeout": "10000"}
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma, value in SQLITE_PRAGMAS.items():
+            cursor.execute(f"PRAGMA {pragma}={value}")
+    finally:
+        cursor.close()
+
+
+class ProjectSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore with reused WAL-mode connections on SQLite."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Text = None,
+        password: Text = None,
+        event_broker: Optional[EventBroker] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+        **kwargs: Dict[Text, Any],
+    ) -> None:
+        super().__init__(
+            domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs
+        )
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                url,
+                poolclass=sa.pool.QueuePool,
+                pool_size=int(os.environ.get("SQLITE_POOL_SIZE", "2")),
+                max_overflow=4,
+                pool_pre_ping=False,
+                connect_args={"check_same_thread": False, "timeout": 10},
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_on_connect)
+            with self.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "CREATE INDEX IF NOT EXISTS ix_events_sender_type_timestamp "
+                        "ON events (sender_id, type_name, timestamp)"
+                    )
+                )
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            logger.debug("SQLite tracker store at '%s': WAL, pooled connections", url.database)
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """SQLTrackerStore._retrieve, reading the `data` column only (same query, same order)."""
+        with self.session_scope() as session:
+            rows = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+                .with_entities(self.SQLEvent.data)
+                .all()
+            )
+            events = [json.loads(data) for (data,) in rows]
+            if self.domain and len(events) > 0:
+                logger.debug(f"Recreating tracker from sender id '{sender_id}'")
+                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            logger.debug(
+                f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. Returning `None` instead."
+            )
+            return None
