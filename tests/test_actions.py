@@ -23,7 +23,6 @@ from actions.diagnosis import (
 )
 from actions.diagnosis_form import INTERRUPTING_INTENTS, ValidateDiagnosisForm
 from actions.facts import CONFIRM_THRESHOLD, TAKE_THRESHOLD, read_reply, stated_facts
-from actions.session import ActionSessionStart
 from pos_expert import UNKNOWN, default_knowledge_base
 
 SIGNAL_IDS = default_knowledge_base().signal_ids
@@ -736,40 +735,6 @@ def test_handoff_summary_masks_card_and_mobile_numbers(tracker_state, user_event
         ]
     else:
         assert len(messages) == 1
-
-
-# --- action_session_start -----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    "metadata, expected",
-    [
-        ({"audience": "agent"},
-         [SessionStarted(), SlotSet("audience", "agent"), ActionExecuted("action_listen")]),
-        ({"audience": "merchant"},
-         [SessionStarted(), SlotSet("audience", "merchant"), ActionExecuted("action_listen")]),
-        ({"audience": "admin"}, [SessionStarted(), ActionExecuted("action_listen")]),
-        (None, [SessionStarted(), ActionExecuted("action_listen")]),
-    ],
-)
-def test_session_start_keeps_the_audience_from_the_channel_metadata(tracker_state, metadata, expected):
-    state = tracker_state(slots={"session_started_metadata": metadata}, events=[], latest_action_name=None)
-
-    events, messages = run(ActionSessionStart(), state)
-
-    assert events == expected
-    assert messages == []
-
-
-def test_session_start_events_are_exact_dicts(tracker_state):
-    state = tracker_state(slots={"session_started_metadata": {"audience": "agent"}}, events=[])
-
-    events, _ = run(ActionSessionStart(), state)
-
-    assert events == [
-        {"event": "session_started", "timestamp": None},
-        {"event": "slot", "timestamp": None, "name": "audience", "value": "agent"},
-        {"event": "action", "timestamp": None, "name": "action_listen", "policy": None, "confidence": None},
-    ]
 
 
 # --- action_start_diagnosis ---------------------------------------------------------------------------------
