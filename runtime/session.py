@@ -1,6 +1,6 @@
 """Session start in the Rasa server instead of a round trip to the action server (issue 11).
 
-What actions/session.py's `action_session_start` did on the action server, this does in-server, with the
+What the action server's `action_session_start` (actions/session.py until issue 11) did, this does in the Rasa server, with the
 same events: SessionStarted, the audience slot when the channel's session metadata names a known
 audience (merchant or agent), then action_listen. Slots are not carried over (the domain's
 carry_over_slots_to_new_session is false, and the custom action never carried them either).

@@ -23,7 +23,6 @@ from actions.diagnosis import (
 )
 from actions.diagnosis_form import INTERRUPTING_INTENTS, ValidateDiagnosisForm
 from actions.facts import CONFIRM_THRESHOLD, TAKE_THRESHOLD, read_reply, stated_facts
-from actions.session import ActionSessionStart
 from pos_expert import UNKNOWN, default_knowledge_base
 
 SIGNAL_IDS = default_knowledge_base().signal_ids
@@ -761,42 +760,6 @@ def test_handoff_summary_masks_long_numbers_whatever_the_luhn_check_says(tracker
     assert number not in everything and digits[:8] not in everything and number[:9] not in everything
     assert messages[1]["custom"]["summary"]["merchant_said"][0] == (
         f"另一张卡{'*' * (len(digits) - 4)}{digits[-4:]},顾客刷卡显示交易成功")
-
-
-# --- action_session_start -----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    "metadata, expected",
-    [
-        ({"audience": "agent"},
-         [SessionStarted(), SlotSet("audience", "agent"), ActionExecuted("action_listen")]),
-        ({"audience": "merchant"},
-         [SessionStarted(), SlotSet("audience", "merchant"), ActionExecuted("action_listen")]),
-        ({"audience": "admin"}, [SessionStarted(), ActionExecuted("action_listen")]),
-        (None, [SessionStarted(), ActionExecuted("action_listen")]),
-    ],
-)
-def test_session_start_keeps_the_audience_from_the_channel_metadata(tracker_state, metadata, expected):
-    state = tracker_state(slots={"session_started_metadata": metadata}, events=[], latest_action_name=None)
-
-    events, messages = run(ActionSessionStart(), state)
-
-    assert events == expected
-    assert messages == []
-
-
-def test_session_start_events_are_exact_dicts(tracker_state):
-    state = tracker_state(slots={"session_started_metadata": {"audience": "agent"}}, events=[])
-
-    events, _ = run(ActionSessionStart(), state)
-
-    assert events == [
-        {"event": "session_started", "timestamp": None},
-        {"event": "slot", "timestamp": None, "name": "audience", "value": "agent"},
-        {"event": "action", "timestamp": None, "name": "action_listen", "policy": None, "confidence": None},
-    ]
-
-
 # --- action_start_diagnosis ---------------------------------------------------------------------------------
 
 def test_a_new_problem_after_a_diagnosis_starts_a_fresh_case(kb, tracker_state):
