@@ -22,7 +22,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import response
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 
 from channels.limits import RATE_LIMITED_REPLY, RateLimiter, install_body_limit, max_body_bytes, shared_limiter
 from pos_expert.knowledge import default_knowledge_base
@@ -36,6 +36,7 @@ BUTTON_INTENTS = {"inform", "affirm", "deny", "dont_know", "reject_diagnosis", "
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
 EMPTY_MESSAGE_REPLY = "您好像没有输入内容。请描述一下收款遇到的问题,比如:顾客刷卡显示成功,但钱没到账。"
+TOO_LARGE_REPLY = "这条消息太长了,没有收到。请分几次发送,每次简单描述一下情况。"
 INVALID_MESSAGE_REPLY = "抱歉,这条消息的格式无法识别。请直接输入文字描述收款遇到的问题。"
 NO_REPLY_FALLBACK = (
     "抱歉,诊断服务暂时出了点问题,现在无法完成诊断。您的消息已经记下,请稍后再发一次,或回复“转人工”联系客服。"
@@ -150,6 +151,11 @@ class GuardedRestInput(_Guard, RestInput):
                 return response.json([{"recipient_id": sender, "text": RATE_LIMITED_REPLY}], status=429,
                                      headers={"Retry-After": "1"})
             return None
+
+        @blueprint.exception(PayloadTooLarge)
+        async def too_large(request, exception):
+            logger.info("refused a REST request body over the limit from %s", request.ip)
+            return response.json([{"recipient_id": None, "text": TOO_LARGE_REPLY}], status=413)
 
         return _with_body_limit(blueprint)
 

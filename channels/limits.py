@@ -47,10 +47,11 @@ def max_body_bytes() -> int:
 class TokenBucket:
     """``capacity`` tokens at the start, refilled at ``rate`` per second; a message takes one."""
 
-    __slots__ = ("capacity", "rate", "tokens", "updated")
+    __slots__ = ("capacity", "rate", "tokens", "updated", "limited")
 
     def __init__(self, capacity: float, rate: float, now: float) -> None:
         self.capacity, self.rate, self.tokens, self.updated = capacity, rate, capacity, now
+        self.limited = False
 
     def _refill(self, now: float) -> None:
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
@@ -118,11 +119,14 @@ class RateLimiter:
             for kind, bucket in buckets:
                 if not bucket.has_token(now):
                     self.refused[kind] += 1
-                    logger.info("rate limit (%s) reached: sender %s, client %s; message refused", kind,
-                                mask_pii(str(sender)), client)
+                    if not bucket.limited:  # once per episode, not once per refused message
+                        bucket.limited = True
+                        logger.info("rate limit per %s reached (sender %s, client %s): messages refused until "
+                                    "it refills", kind, mask_pii(str(sender)), client)
                     return False
             for _, bucket in buckets:
                 bucket.take()
+                bucket.limited = False
             return True
 
 
