@@ -192,7 +192,7 @@ class GuardedSocketIOInput(_Guard, SocketIOInput):
         sio = self.sio
         sio.eio.max_http_buffer_size = max_body_bytes()  # websocket frames and polling posts
 
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             """Rasa's handler, hardened: any payload shape gets an answer or a logged refusal, never a crash."""
             output = GuardedSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
@@ -225,7 +225,7 @@ class GuardedSocketIOInput(_Guard, SocketIOInput):
             await guarded(UserMessage(mask_pii(text or ""), output, sender, input_channel=self.name(),
                                       metadata=metadata))
 
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             """Rasa's, accepting any payload: a usable session_id is kept, anything else gets a new one."""
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if not isinstance(session_id, str) or not session_id or len(session_id) > 200:

@@ -6,6 +6,7 @@ import subprocess
 import sqlite3
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -58,10 +59,12 @@ def test_backup_while_the_server_writes_then_restore_into_a_fresh_start(live, tm
             n += 1
         return n
 
+    before = _count(store)
     with ThreadPoolExecutor(3) as pool:
         busy = [pool.submit(chatter, i) for i in range(3)]
         backups = [tmp_path / f"copy-{k}.db" for k in range(3)]
         for copy in backups:
+            time.sleep(1.0)  # the merchants are writing before and between the backups
             _backup_script("backup", "--db", str(store), "--out", str(copy))
         stop.set()
         written_meanwhile = sum(f.result() for f in busy)
@@ -87,8 +90,9 @@ def test_backup_while_the_server_writes_then_restore_into_a_fresh_start(live, tm
         live.say(sender, '/inform{"settlement_status":"not_due"}')
         final = live.tracker(sender)
         assert final["slots"]["diagnosed_cause"] == "bank_system"
-        print(f"\n[backup] 3 online backups of the store while 3 merchants wrote {written_meanwhile} messages; the "
-              f"last ({_count(copy)} events, integrity ok) restored into a fresh store; the conversation continued "
+        print(f"\n[backup] 3 online backups of the store while 3 merchants wrote {written_meanwhile} messages; "
+              f"copies {[_count(b) for b in backups]} events (store had {before} before), the "
+              f"last (integrity ok) restored into a fresh store; the conversation continued "
               f"from its 2 messages to the diagnosis {final['slots']['diagnosed_cause']}")
     finally:
         live.stop(live.rasa)
