@@ -22,7 +22,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import response
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 
 from channels.limits import RATE_LIMITED_REPLY, RateLimiter, install_body_limit, max_body_bytes, shared_limiter
 from pos_expert.knowledge import default_knowledge_base
@@ -36,6 +36,7 @@ BUTTON_INTENTS = {"inform", "affirm", "deny", "dont_know", "reject_diagnosis", "
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
 EMPTY_MESSAGE_REPLY = "您好像没有输入内容。请描述一下收款遇到的问题,比如:顾客刷卡显示成功,但钱没到账。"
+TOO_LARGE_REPLY = "这条消息太长了,没有收到。请分几次发送,每次简单描述一下情况。"
 INVALID_MESSAGE_REPLY = "抱歉,这条消息的格式无法识别。请直接输入文字描述收款遇到的问题。"
 NO_REPLY_FALLBACK = (
     "抱歉,诊断服务暂时出了点问题,现在无法完成诊断。您的消息已经记下,请稍后再发一次,或回复“转人工”联系客服。"
@@ -151,6 +152,11 @@ class GuardedRestInput(_Guard, RestInput):
                                      headers={"Retry-After": "1"})
             return None
 
+        @blueprint.exception(PayloadTooLarge)
+        async def too_large(request, exception):
+            logger.info("refused a REST request body over the limit from %s", request.ip)
+            return response.json([{"recipient_id": None, "text": TOO_LARGE_REPLY}], status=413)
+
         return _with_body_limit(blueprint)
 
 
@@ -186,7 +192,7 @@ class GuardedSocketIOInput(_Guard, SocketIOInput):
         sio = self.sio
         sio.eio.max_http_buffer_size = max_body_bytes()  # websocket frames and polling posts
 
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             """Rasa's handler, hardened: any payload shape gets an answer or a logged refusal, never a crash."""
             output = GuardedSocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict):
@@ -219,7 +225,7 @@ class GuardedSocketIOInput(_Guard, SocketIOInput):
             await guarded(UserMessage(mask_pii(text or ""), output, sender, input_channel=self.name(),
                                       metadata=metadata))
 
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             """Rasa's, accepting any payload: a usable session_id is kept, anything else gets a new one."""
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if not isinstance(session_id, str) or not session_id or len(session_id) > 200:

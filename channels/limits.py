@@ -3,8 +3,10 @@
 Rate: two token buckets per message, both must have a token left:
 - per sender (the conversation id): a burst of ``POS_RATE_SENDER_BURST`` (10) messages, then
   ``POS_RATE_SENDER_PER_S`` (3) per second;
-- per client (the peer's IP address): a burst of ``POS_RATE_CLIENT_BURST`` (15), then ``POS_RATE_CLIENT_PER_S`` (3)
-  per second. Addresses in ``POS_RATE_EXEMPT_CLIENTS`` (default ``127.0.0.1,::1``: the tests, the benchmark and a
+- per client (the peer's IP address): a burst of ``POS_RATE_CLIENT_BURST`` (15), then ``POS_RATE_CLIENT_PER_S`` (1)
+  per second. Not 3: one assistant on 2 cores serves about 4-15 messages a second (docs/benchmarks.md; the
+  lower figure on a busy machine), and a flooding client allowed 3 a second took most of that and slowed the
+  other conversations 4.7x in tests/e2e/test_hardening.py; a person types far less than one message a second. Addresses in ``POS_RATE_EXEMPT_CLIENTS`` (default ``127.0.0.1,::1``: the tests, the benchmark and a
   reverse proxy on the same host) have no per-client limit; set it to an empty string to limit them too.
   Behind a proxy every client has the proxy's address, so the per-sender limit is the one that counts there.
 ``POS_RATE_LIMIT=off`` switches both off. A refused message is answered politely (``RATE_LIMITED_REPLY``) and
@@ -47,10 +49,11 @@ def max_body_bytes() -> int:
 class TokenBucket:
     """``capacity`` tokens at the start, refilled at ``rate`` per second; a message takes one."""
 
-    __slots__ = ("capacity", "rate", "tokens", "updated")
+    __slots__ = ("capacity", "rate", "tokens", "updated", "limited")
 
     def __init__(self, capacity: float, rate: float, now: float) -> None:
         self.capacity, self.rate, self.tokens, self.updated = capacity, rate, capacity, now
+        self.limited = False
 
     def _refill(self, now: float) -> None:
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
@@ -84,7 +87,7 @@ class _Buckets:
 
 class RateLimiter:
     def __init__(self, sender_burst: float = 10, sender_rate: float = 3, client_burst: float = 15,
-                 client_rate: float = 3, exempt_clients: Iterable[Text] = ("127.0.0.1", "::1"),
+                 client_rate: float = 1, exempt_clients: Iterable[Text] = ("127.0.0.1", "::1"),
                  enabled: bool = True, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
         self.enabled = enabled
         self.exempt_clients = {c.strip() for c in exempt_clients if c and c.strip()}
@@ -101,7 +104,7 @@ class RateLimiter:
             sender_burst=_env_float("POS_RATE_SENDER_BURST", 10),
             sender_rate=_env_float("POS_RATE_SENDER_PER_S", 3),
             client_burst=_env_float("POS_RATE_CLIENT_BURST", 15),
-            client_rate=_env_float("POS_RATE_CLIENT_PER_S", 3),
+            client_rate=_env_float("POS_RATE_CLIENT_PER_S", 1),
             exempt_clients=("127.0.0.1", "::1") if exempt is None else exempt.split(","),
             enabled=os.environ.get("POS_RATE_LIMIT", "on").strip().lower() not in ("off", "0", "false", "no"),
         )
@@ -118,11 +121,14 @@ class RateLimiter:
             for kind, bucket in buckets:
                 if not bucket.has_token(now):
                     self.refused[kind] += 1
-                    logger.info("rate limit (%s) reached: sender %s, client %s; message refused", kind,
-                                mask_pii(str(sender)), client)
+                    if not bucket.limited:  # once per episode, not once per refused message
+                        bucket.limited = True
+                        logger.info("rate limit per %s reached (sender %s, client %s): messages refused until "
+                                    "it refills", kind, mask_pii(str(sender)), client)
                     return False
             for _, bucket in buckets:
                 bucket.take()
+                bucket.limited = False
             return True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import queue
 import time
 import uuid
@@ -14,6 +15,9 @@ import socketio
 from channels.guarded import EMPTY_MESSAGE_REPLY, INVALID_MESSAGE_REPLY, NO_REPLY_FALLBACK
 from channels.limits import RATE_LIMITED_REPLY
 from tests.support.servers import TOKEN
+
+# the client logs "packet queue is empty, aborting" at ERROR on every ordinary disconnect of the polling transport
+logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
 
 FINAL_TEXTS = {NO_REPLY_FALLBACK, EMPTY_MESSAGE_REPLY, INVALID_MESSAGE_REPLY, RATE_LIMITED_REPLY}
 
@@ -52,6 +56,16 @@ def turn_finished(events: List[dict], user_messages: int) -> bool:
             and events[-1].get("name") == "action_listen" and users[-1] < len(events) - 1)
 
 
+class Utf8Json:
+    """JSON as the widget's socket.io client sends it (JSON.stringify: UTF-8, non-ASCII not escaped)."""
+
+    @staticmethod
+    def dumps(*args, **kwargs):
+        return json.dumps(*args, **{**kwargs, "ensure_ascii": False})
+
+    loads = staticmethod(json.loads)
+
+
 class SocketChat:
     """One merchant page: a socketio connection with a persistent session (as rasa-webchat does)."""
 
@@ -61,7 +75,7 @@ class SocketChat:
         self.custom_data = custom_data
         self.replies: "queue.Queue[dict]" = queue.Queue()
         self.sent = 0
-        self.client = socketio.Client(reconnection=False)
+        self.client = socketio.Client(reconnection=False, json=Utf8Json)
         confirmed: "queue.Queue[str]" = queue.Queue()
         self.client.on("bot_uttered", self.replies.put)
         self.client.on("session_confirm", confirmed.put)
