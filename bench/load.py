@@ -1,9 +1,14 @@
 """Speed through the full stack: sequential latency and concurrent conversations, over REST.
 
-Traffic for our assistant is the personas' own conversations (openings, button answers, free text);
-for the vanilla assistant it is moodbot conversations. Every loop is bounded by a message budget
-and a deadline; requests have a timeout. An error is a failed request, an empty reply, the guard's apology or
-the rate limit's answer (bench.simulator.error_reply).
+Traffic for our assistant is typed conversations first (tests/typed_eval/: the merchant types every
+answer, bench/typed.py), the same conversations answered with the buttons second, and the personas'
+own conversations; for the vanilla assistant it is moodbot conversations, for the reference bot
+(bench/reference.py) its form. Every loop is bounded by a message budget and a deadline; requests
+have a timeout.
+
+Errors are counted, not timed as fast successes: a failed request, a timeout (counted on its own too),
+an empty reply, the guarded channel's canned apology (sent when the bot produced nothing, e.g. a failed
+action) or the rate limit's answer: bench.simulator.error_reply decides.
 """
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from bench.simulator import Dialogue, Persona, RestClient, error_reply
+from bench.simulator import Dialogue, Persona, RestClient, asked_signal, error_reply
+from pos_expert.knowledge import UNKNOWN
 
 # `rasa init`'s moodbot: greet, mood_great / mood_unhappy, affirm / deny, bot_challenge, goodbye.
 VANILLA_SCRIPTS = (
@@ -51,6 +57,53 @@ def persona_traffic(personas: Sequence[Persona], label: str) -> DialogueFactory:
     return make
 
 
+class TypedDialogue:
+    """A held-out typed conversation (bench/typed.py) as load: the merchant types its own answers.
+
+    Without the tracker (the load must not add tracker requests): a confirmation question ("…,对吗?",
+    no answer buttons) gets 是的; any other question gets the case's typed reply for the asked signal
+    (不知道 when it has none), or the button payload when `clicking`.
+    """
+
+    def __init__(self, case, clicking: bool = False, max_messages: int = 12):
+        self.case = case
+        self.clicking = clicking
+        self.max_messages = max_messages
+        self.sent = 0
+
+    def first(self) -> str:
+        return self.case.opening
+
+    def next(self, replies) -> Optional[str]:
+        if self.sent >= self.max_messages:
+            return None
+        asked = asked_signal(replies)
+        if asked is None:
+            texts = " ".join(r.get("text") or "" for r in replies)
+            return "是的" if "对吗" in texts and not self.clicking else None
+        reply = self.case.answers.get(asked)
+        if self.clicking:
+            return f'/inform{{"{asked}":"{reply.means}"}}' if reply and reply.means != UNKNOWN else "/dont_know"
+        return reply.text if reply else "不知道"
+
+
+def typed_traffic(cases, label: str, clicking: bool = False) -> DialogueFactory:
+    def make(index: int):
+        case = cases[index % len(cases)]
+        return f"load-{label}-{index}-{case.id}", TypedDialogue(case, clicking)
+    return make
+
+
+# bench.simulator.error_reply's reasons, as the short keys of the load report
+ERROR_KIND = {"empty reply": "empty", "the guard's apology": "apology", "rate limited": "rate_limited"}
+
+
+def reply_error(replies) -> Optional[str]:
+    """Why a reply counts as an error (None when it is a real answer)."""
+    problem = error_reply(replies)
+    return None if problem is None else ERROR_KIND.get(problem, problem)
+
+
 def vanilla_traffic(label: str) -> DialogueFactory:
     def make(index: int):
         return f"load-{label}-{index}", ScriptDialogue(VANILLA_SCRIPTS[index % len(VANILLA_SCRIPTS)])
@@ -74,6 +127,7 @@ def run_load(client: RestClient, make_dialogue: DialogueFactory, total_messages:
     lock = threading.Lock()
     latencies: List[float] = []
     errors = [0]
+    kinds = {"request": 0, "timeout": 0, "empty": 0, "apology": 0, "rate_limited": 0}
     started = time.perf_counter()
     deadline = started + deadline_seconds
 
@@ -91,14 +145,20 @@ def run_load(client: RestClient, make_dialogue: DialogueFactory, total_messages:
                     return
                 try:
                     replies, latency = client.say(sender, text)
-                except (urllib.error.URLError, OSError, ValueError):
+                except (urllib.error.URLError, OSError, ValueError) as error:
+                    timeout = isinstance(error, TimeoutError) or "timed out" in str(error)
                     with lock:
                         errors[0] += 1
+                        kinds["timeout" if timeout else "request"] += 1
+                    break
+                problem = reply_error(replies)
+                if problem:
+                    with lock:
+                        errors[0] += 1
+                        kinds[problem] += 1
                     break
                 with lock:
                     latencies.append(latency)
-                    if error_reply(replies):  # the guard's apology, the rate limit's answer, an empty reply
-                        errors[0] += 1
                 dialogue.sent += 1
                 text = dialogue.next(replies)
 
@@ -109,7 +169,10 @@ def run_load(client: RestClient, make_dialogue: DialogueFactory, total_messages:
     return {
         "concurrency": concurrency,
         "messages": done,
+        "sent": done + errors[0],
         "errors": errors[0],
+        "error_kinds": kinds,
+        "timeouts": kinds["timeout"],
         "seconds": seconds,
         "throughput": done / seconds if seconds else 0.0,
         "p50": percentile(latencies, 50),

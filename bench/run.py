@@ -142,7 +142,7 @@ def run(args) -> dict:
             def typed_phase():
                 cases = load_typed_cases(kb=kb)
                 if settings["typed"]:
-                    cases = [c for i, c in enumerate(cases) if i % max(1, len(cases) // settings["typed"]) == 0]
+                    cases = [c for i, c in enumerate(cases) if i % max(1, len(cases) // settings["typed"]) == 0][: settings["typed"]]
                 rows = {}
                 for mode, clicking in (("typing", False), ("clicking", True)):
                     runs = run_typed(client, cases, f"{run_id}-{mode}", clicking=clicking)
@@ -153,7 +153,9 @@ def run(args) -> dict:
 
             def speed_phase():
                 speed = {"ours": {}, "vanilla": {}}
-                ours_traffic = lambda label: load_tests.persona_traffic(all_personas, f"{run_id}-{label}")  # noqa: E731
+                # typed conversations are our main traffic (issue 11); bench.speed adds the clicking row
+                typed_cases = load_typed_cases(kb=kb)
+                ours_traffic = lambda label: load_tests.typed_traffic(typed_cases, f"{run_id}-{label}")  # noqa: E731
                 vanilla_traffic = lambda label: load_tests.vanilla_traffic(f"{run_id}-{label}")  # noqa: E731
                 _warm_up(client, ours_traffic("warm"))
                 if vanilla_client:
