@@ -12,7 +12,6 @@ PERSONAS = {}
 for case in CASES:
     if not case.get("hard"):
         PERSONAS.setdefault(case["cause"], case)
-MESSAGE_COUNTS = {}
 
 
 def asked_signal(messages):
@@ -40,24 +39,31 @@ def converse(servers, sender, case, max_turns=12):
     return messages, sent
 
 
+@pytest.fixture(scope="module")
+def persona_runs(servers):
+    """Each cause's conversation, run once: (final messages, merchant messages sent, diagnosed cause)."""
+    runs = {}
+    for cause_id, case in PERSONAS.items():
+        sender = f"e2e-{case['id']}"
+        messages, sent = converse(servers, sender, case)
+        runs[cause_id] = (messages, sent, servers.tracker(sender)["slots"]["diagnosed_cause"])
+    return runs
+
+
 @pytest.mark.parametrize("cause_id", sorted(PERSONAS))
-def test_a_merchant_reaches_the_right_diagnosis(servers, cause_id):
-    case = PERSONAS[cause_id]
-    sender = f"e2e-{case['id']}"
-    messages, sent = converse(servers, sender, case)
-    tracker = servers.tracker(sender)
-    assert tracker["slots"]["diagnosed_cause"] == cause_id, [m.get("text") for m in messages]
+def test_a_merchant_reaches_the_right_diagnosis(persona_runs, cause_id):
+    messages, _, diagnosed = persona_runs[cause_id]
+    assert diagnosed == cause_id, [m.get("text") for m in messages]
     texts = "\n".join(m.get("text") or "" for m in messages)
     assert "解决步骤" in texts and "1. " in texts and "为什么这样判断" in texts
-    MESSAGE_COUNTS[cause_id] = sent
 
 
-def test_report_median_messages_to_a_diagnosis():
-    if len(MESSAGE_COUNTS) < 10:
-        pytest.skip("runs after the per-cause conversations")  # only skips when run alone
-    print(f"\n[e2e] causes diagnosed: {len(MESSAGE_COUNTS)}/10; merchant messages to a diagnosis: "
-          f"median {statistics.median(MESSAGE_COUNTS.values())}, mean {statistics.mean(MESSAGE_COUNTS.values()):.2f}")
-    assert statistics.median(MESSAGE_COUNTS.values()) <= 5
+def test_median_messages_to_a_diagnosis(persona_runs):
+    counts = {cause_id: sent for cause_id, (_, sent, _) in persona_runs.items()}
+    assert len(counts) == 10
+    print(f"\n[e2e] merchant messages to a diagnosis: median {statistics.median(counts.values())}, "
+          f"mean {statistics.mean(counts.values()):.2f}")
+    assert statistics.median(counts.values()) <= 5
 
 
 def test_free_text_answers_are_understood(servers):
