@@ -44,9 +44,9 @@ def asked_from(tracker: Tracker) -> List[Text]:
     return [s for s in (tracker.get_slot("asked_signals") or []) if s in KB.signal_ids]
 
 
-def assess(tracker: Tracker, extra_evidence: Optional[Dict[Text, Text]] = None) -> Diagnosis:
+def assess(tracker: Tracker) -> Diagnosis:
+    """The engine's view of the case: the tracker's facts, excluded causes and questions answered."""
     evidence = evidence_from(tracker)
-    evidence.update(extra_evidence or {})
     # Count questions answered, so the question still open is not yet held against the cap.
     answered = [s for s in asked_from(tracker) if s in evidence]
     return ENGINE.assess(evidence, excluded=excluded_from(tracker), questions_asked=len(answered))

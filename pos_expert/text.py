@@ -93,10 +93,6 @@ class Lexicon:
         after = text[end:end + 8].lstrip(" ::-")
         return before.endswith(self._code_cues) or after.startswith(self._code_messages)
 
-    def phrases(self) -> Dict[str, Tuple[str, str]]:
-        """normalised phrase -> (signal id, answer id)."""
-        return dict(self._by_phrase)
-
     def _negated_answer(self, signal_id: str, answer_id: str, _before: str) -> Optional[str]:
         """The answer a negated phrase means: its `when_negated`, or None when the negation names no answer."""
         return self.kb.signal(signal_id).answer(answer_id).when_negated
