@@ -1,7 +1,7 @@
 """What every action shares: the knowledge base, the engine, evidence read from slots, asking a question."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text
+from typing import Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
