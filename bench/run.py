@@ -142,7 +142,8 @@ def run(args) -> dict:
             def typed_phase():
                 cases = load_typed_cases(kb=kb)
                 if settings["typed"]:
-                    cases = [c for i, c in enumerate(cases) if i % max(1, len(cases) // settings["typed"]) == 0][: settings["typed"]]
+                    # every k-th, exactly settings["typed"] of them (126 cases // 10 = 12 gave 11)
+                    cases = cases[::max(1, len(cases) // settings["typed"])][:settings["typed"]]
                 rows = {}
                 for mode, clicking in (("typing", False), ("clicking", True)):
                     runs = run_typed(client, cases, f"{run_id}-{mode}", clicking=clicking)
