@@ -12,12 +12,12 @@ from bench.simulator import RestClient
 from bench.typed import load_typed_cases, run_typed, summarize_typed, transcript_text
 from tests.support.servers import TOKEN
 
-# Measured on the held-out set (2026-12-01): typing 0.71 accuracy, fact recall 0.74, precision 0.93;
-# clicking 0.81. The floors leave about 5 points of room for run-to-run noise.
-TYPED_ACCURACY_FLOOR = 0.65
-TYPED_FACT_RECALL_FLOOR = 0.68
-TYPED_FACT_PRECISION_FLOOR = 0.88
-CLICKED_ACCURACY_FLOOR = 0.75
+# Measured on the held-out set (2026-12-02, 126 conversations with the new checks' set c): typing 0.746 accuracy,
+# fact recall 0.735, precision 0.935; clicking 0.833. The floors leave about 4-5 points of room.
+TYPED_ACCURACY_FLOOR = 0.70
+TYPED_FACT_RECALL_FLOOR = 0.70
+TYPED_FACT_PRECISION_FLOOR = 0.90
+CLICKED_ACCURACY_FLOOR = 0.78
 
 
 @pytest.fixture(scope="module")
