@@ -160,6 +160,10 @@ class ValidateDiagnosisForm(FormValidationAction):
         events += payout
         diagnosis = assess(tracker)
         out_of_messages = messages >= KB.settings.max_messages
+        leader = diagnosis.leader
+        logger.debug("sender %s: leader %s (%.2f), next question %s, stop reason %s, facts %s", tracker.sender_id,
+                     leader.cause_id if leader else None, leader.probability if leader else 0.0,
+                     diagnosis.next_question, diagnosis.stop_reason, sorted(reading.facts))
         if diagnosis.next_question is None or out_of_messages:
             if out_of_messages and diagnosis.next_question is not None:
                 logger.info("diagnosis stopped after %d merchant messages", messages)

@@ -104,6 +104,8 @@ class _Guard:
             finally:
                 output.send_response = send_response
                 if not replies:
+                    logger.warning("no reply to a message from sender %s (an action or the action server failed: "
+                                   "see Rasa's log above); the apology was sent instead", message.sender_id)
                     await output.send_text_message(message.sender_id, NO_REPLY_FALLBACK)
 
         return handle

@@ -92,3 +92,24 @@ def test_other_commands_are_read_as_text(payload, expected):
 
 def test_huge_input_is_cut():
     assert len(guard_text("钱" * 20000)) == MAX_MESSAGE_CHARS
+
+
+def test_a_turn_without_a_reply_gets_the_apology_and_a_warning(caplog):
+    """The guard replaces silence (e.g. a failed action) with the apology, and says so in the log."""
+    import asyncio
+    import logging
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guarded import NO_REPLY_FALLBACK, GuardedRestInput
+
+    async def silent_bot(message):
+        return None
+
+    output = CollectingOutputChannel()
+    handle = GuardedRestInput().guarded(silent_bot)
+    with caplog.at_level(logging.WARNING, logger="channels.guarded"):
+        asyncio.run(handle(UserMessage("卡号6217000010001234567,钱没到", output, sender_id="s1")))
+    assert [m["text"] for m in output.messages] == [NO_REPLY_FALLBACK]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "s1" in caplog.records[0].getMessage() and "6217000010001234567" not in caplog.text
