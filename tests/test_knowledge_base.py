@@ -22,13 +22,10 @@ def raw_kb():
 
 
 def test_cause_ids_are_exactly_the_documented_ten(kb):
-    if SPEC_CAUSES.exists():
-        spec_ids = [c["id"] for c in yaml.safe_load(SPEC_CAUSES.read_text(encoding="utf-8"))["causes"]]
-    else:  # the spec lives beside the repo; CI lays it there, a bare clone may not have it
-        spec_ids = [
-            "network", "terminal_fault", "bank_system", "third_party_platform", "account_settings",
-            "payment_method", "operator_error", "fraud", "policy_change", "business_pressure",
-        ]
+    # The spec lives beside the repository (CI lays it there); a bare clone elsewhere has nothing to compare with.
+    if not SPEC_CAUSES.exists():
+        pytest.skip(f"no spec at {SPEC_CAUSES}")
+    spec_ids = [c["id"] for c in yaml.safe_load(SPEC_CAUSES.read_text(encoding="utf-8"))["causes"]]
     assert kb.cause_ids == spec_ids
 
 
