@@ -31,7 +31,7 @@ RESPONSE_OF_STATUS = {"not_due": "utter_payout_not_due", "due_today": "utter_pay
                       "overdue": "utter_payout_overdue"}
 
 
-# A fixed "now" for reproducible end-to-end runs (tests/support/servers.py); unset in production.
+# A fixed "now" for reproducible end-to-end runs (launcher/servers.py); unset in production.
 NOW_OVERRIDE_ENV = "POS_NOW"
 
 

@@ -24,7 +24,7 @@ from typing import Dict, List
 from bench.servers import LOOPBACK, LoopbackServers
 from bench.simulator import RestClient
 from bench.typed import converse_typed, load_typed_cases
-from tests.support.servers import MODEL, TOKEN
+from launcher.servers import MODEL, TOKEN
 
 
 class CountingProxy:

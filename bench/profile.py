@@ -23,7 +23,7 @@ from bench import load
 from bench.servers import LOOPBACK
 from bench.simulator import RestClient
 from bench.typed import load_typed_cases
-from tests.support.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
+from launcher.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

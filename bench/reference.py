@@ -18,7 +18,7 @@ from typing import Dict, Optional
 
 from bench.load import ScriptDialogue
 from bench.servers import LOOPBACK, RASA
-from tests.support.servers import TOKEN, Servers, free_port, wait_until_up
+from launcher.servers import TOKEN, Servers, free_port, wait_until_up
 
 FILES: Dict[str, str] = {
     "config.yml": """recipe: default.v1

@@ -32,7 +32,7 @@ from bench.servers import LoopbackServers, VanillaAssistant, listening_addresses
 from bench.simulator import RestClient, load_personas, pick_personas, run_personas, summarize
 from bench.typed import load_typed_cases, run_typed, summarize_typed
 from pos_expert import DiagnosisEngine, default_knowledge_base
-from tests.support.servers import MODEL, TOKEN
+from launcher.servers import MODEL, TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"

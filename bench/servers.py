@@ -1,6 +1,6 @@
 """The servers the benchmark talks to, all bound to 127.0.0.1.
 
-- ours: the project's action server and Rasa server, started through tests/support/servers.py
+- ours: the project's action server and Rasa server, started through launcher/servers.py
   (the harness the end-to-end tests use), with a snapshot of the trained model so a concurrent
   `make train` cannot swap it mid-run, and with the interfaces pinned to loopback;
 - vanilla: `rasa init --no-prompt` in a temporary folder (trained there), served by `rasa run`.
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from tests.support.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
+from launcher.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
 
 LOOPBACK = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
@@ -23,7 +23,7 @@ RASA = str(VENV_BIN / "rasa")
 
 
 class LoopbackServers(Servers):
-    """tests/support/servers.py's Servers with both servers bound to 127.0.0.1 and a model snapshot.
+    """launcher/servers.py's Servers with both servers bound to 127.0.0.1 and a model snapshot.
 
     The harness starts `rasa run` without --interface (Sanic then binds 0.0.0.0) and the action
     server reads its host from SANIC_HOST; both are pinned to loopback here.

@@ -9,7 +9,7 @@ row (ours typed, ours buttons, vanilla, reference), so machine noise (2 shared c
 read the ratios, not the absolute numbers. Every server gets the same warm-up (the same number of
 sequential messages of its own traffic) before any measurement.
 
-- ours: the project's Rasa and action servers (tests/support/servers.py), the trained model, SQLite
+- ours: the project's Rasa and action servers (launcher/servers.py), the trained model, SQLite
   tracker store; traffic: the held-out typed conversations (tests/typed_eval/), typed, then clicked;
 - vanilla: `rasa init --no-prompt` (moodbot, in-memory tracker store, no action server);
 - reference: bench/reference.py (one form, a custom validation action on an action server).
@@ -32,7 +32,7 @@ from bench.reference import ReferenceAssistant, reference_traffic
 from bench.servers import LoopbackServers, VanillaAssistant, memory_mb
 from bench.simulator import RestClient
 from bench.typed import load_typed_cases
-from tests.support.servers import MODEL, TOKEN
+from launcher.servers import MODEL, TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_UP_MESSAGES = 40

@@ -1,6 +1,6 @@
 """The benchmark harness (bench/): its data, and `python -m bench.run --smoke` end to end.
 
-The smoke run starts the real servers on loopback through tests/support/servers.py (and a vanilla
+The smoke run starts the real servers on loopback through launcher/servers.py (and a vanilla
 `rasa init` assistant), writes its report to a temporary folder, never to docs/, and must produce
 every section with sane numbers. It needs the trained model (make train); about 2 minutes.
 """
@@ -16,7 +16,7 @@ import yaml
 
 from bench.report import SECTIONS
 from bench.simulator import STYLES, Persona, asked_signal, diagnosis_from_tracker, load_personas
-from tests.support.servers import MODEL, ROOT
+from launcher.servers import MODEL, ROOT
 
 DOCS_REPORT = ROOT / "docs" / "benchmarks.md"
 

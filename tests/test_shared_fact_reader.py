@@ -13,7 +13,7 @@ from nlu_components.facts import MerchantFactExtractor, SharedFeaturesFactReader
 from pos_expert.facts import FactReader
 from pos_expert.knowledge import default_knowledge_base
 from pos_expert.text import lexicon_for, normalize_text
-from tests.support.servers import MODEL
+from launcher.servers import MODEL
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import MODEL, ROOT, Servers, free_port
+from launcher.servers import MODEL, ROOT, Servers, free_port
 
 WEB = ROOT / "web"
 SCREENSHOTS = ROOT / "docs" / "screenshots"

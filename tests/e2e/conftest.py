@@ -1,7 +1,7 @@
 """Real action and Rasa servers on loopback for the end-to-end tests."""
 import pytest
 
-from tests.support.servers import MODEL, Servers
+from launcher.servers import MODEL, Servers
 
 ALLOWED_ORIGIN = "http://localhost:8080"
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.servers import MODEL, ROOT, Servers
+from launcher.servers import MODEL, ROOT, Servers
 
 OPENING = "周末刷卡显示交易成功,钱还没到账"
 

@@ -27,7 +27,7 @@ from channels.limits import RATE_LIMITED_REPLY
 from pos_expert.privacy import luhn_valid
 from tests.e2e.test_conversations import CASES, asked_signal
 from tests.support.chat import SocketChat, post, tracker
-from tests.support.servers import MODEL, ROOT, TOKEN, Servers
+from launcher.servers import MODEL, ROOT, TOKEN, Servers
 
 FLOOD_CLIENT = "127.0.0.77"  # not exempt from the per-client limit (only 127.0.0.1 and ::1 are, by default)
 

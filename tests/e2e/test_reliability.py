@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from tests.e2e.conftest import ALLOWED_ORIGIN
-from tests.support.servers import TOKEN
+from launcher.servers import TOKEN
 
 CARD = "6222021234567894"  # Luhn-valid (a failing checksum is not treated as a card)
 PHONE = "13912345678"

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support.servers import TOKEN
+from launcher.servers import TOKEN
 
 NOT_UNDERSTOOD = "抱歉,我没太明白"
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench.simulator import RestClient
 from bench.typed import load_typed_cases, run_typed, summarize_typed, transcript_text
-from tests.support.servers import TOKEN
+from launcher.servers import TOKEN
 
 # Measured on the held-out set (2026-12-02, 126 conversations with the new checks' set c): typing 0.746 accuracy,
 # fact recall 0.735, precision 0.935; clicking 0.833. The floors leave about 4-5 points of room.

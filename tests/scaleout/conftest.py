@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import MODEL, ROOT
+from launcher.servers import MODEL, ROOT
 
 SCRIPT = ROOT / "scripts" / "scaleout.sh"
 HERE = Path(__file__).resolve().parent

@@ -14,7 +14,7 @@ import socketio
 
 from channels.guarded import EMPTY_MESSAGE_REPLY, INVALID_MESSAGE_REPLY, NO_REPLY_FALLBACK
 from channels.limits import RATE_LIMITED_REPLY
-from tests.support.servers import TOKEN
+from launcher.servers import TOKEN
 
 # the client logs "packet queue is empty, aborting" at ERROR on every ordinary disconnect of the polling transport
 logging.getLogger("engineio.client").setLevel(logging.CRITICAL)

@@ -1,4 +1,4 @@
-"""Starts the real action server and Rasa server on loopback (end-to-end and browser tests)."""
+"""Starts the real action server and Rasa server on loopback (end-to-end, browser and scale-out tests, benchmarks)."""
 import json
 import os
 import signal
@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "pos-assistant.tar.gz"
 TOKEN = "e2e-test-token"
