@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from pos_expert import DiagnosisEngine, default_knowledge_base
 from pos_expert.engine import Diagnosis
+from pos_expert.payloads import answer_payload
 from pos_expert.text import lexicon_for
 
 KB = default_knowledge_base()
@@ -55,7 +56,7 @@ def assess(tracker: Tracker) -> Diagnosis:
 def options_payload(signal_id: Text) -> List[Dict[Text, Text]]:
     signal = KB.signal(signal_id)
     buttons = [
-        {"title": a.label_zh, "payload": f'/inform{{"{signal.id}":"{a.id}"}}'} for a in signal.answers if not a.is_unknown
+        {"title": a.label_zh, "payload": answer_payload(signal.id, a.id)} for a in signal.answers if not a.is_unknown
     ]
     buttons.append({"title": KB.settings.unknown_label, "payload": "/dont_know"})
     return buttons

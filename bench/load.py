@@ -21,8 +21,8 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from bench.simulator import Dialogue, Persona, RestClient, asked_signal, error_reply
-from pos_expert.knowledge import UNKNOWN
+from bench.simulator import Dialogue, Persona, RestClient, error_reply
+from pos_expert.payloads import answer_payload, asked_signal
 
 # `rasa init`'s moodbot: greet, mood_great / mood_unhappy, affirm / deny, bot_challenge, goodbye.
 VANILLA_SCRIPTS = (
@@ -83,7 +83,7 @@ class TypedDialogue:
             return "是的" if "对吗" in texts and not self.clicking else None
         reply = self.case.answers.get(asked)
         if self.clicking:
-            return f'/inform{{"{asked}":"{reply.means}"}}' if reply and reply.means != UNKNOWN else "/dont_know"
+            return answer_payload(asked, reply.means if reply else None)
         return reply.text if reply else "不知道"
 
 

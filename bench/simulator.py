@@ -21,6 +21,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from pos_expert.knowledge import KnowledgeBase, default_knowledge_base
+from pos_expert.payloads import answer_payload, asked_signal
 
 PERSONAS_FILE = Path(__file__).with_name("personas.yml")
 MAX_MESSAGES = 12
@@ -50,7 +51,7 @@ class Persona:
         if signal_id in self.free_text:
             return self.free_text[signal_id]
         answer = self.facts.get(signal_id)
-        return f'/inform{{"{signal_id}":"{answer}"}}' if answer else "/dont_know"
+        return answer_payload(signal_id, answer)
 
 
 def load_personas(path: Path = PERSONAS_FILE, kb: Optional[KnowledgeBase] = None) -> List[Persona]:
@@ -154,19 +155,6 @@ def error_reply(replies: Sequence[dict]) -> Optional[str]:
         return "the guard's apology"
     if any(RATE_LIMITED_REPLY in t for t in texts):
         return "rate limited"
-    return None
-
-
-def asked_signal(replies: Sequence[dict]) -> Optional[str]:
-    """The signal the bot's last question asks about, from its first `/inform{...}` button payload."""
-    for message in reversed(list(replies)):
-        for button in message.get("buttons") or []:
-            payload = button.get("payload") or ""
-            if payload.startswith("/inform{"):
-                try:
-                    return next(iter(json.loads(payload[len("/inform"):])))
-                except (ValueError, StopIteration):
-                    return None
     return None
 
 

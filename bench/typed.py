@@ -24,8 +24,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from bench.simulator import RestClient, asked_signal, bot_text, error_reply
+from bench.simulator import RestClient, bot_text, error_reply
 from pos_expert.knowledge import UNKNOWN, KnowledgeBase, default_knowledge_base
+from pos_expert.payloads import answer_payload, asked_signal
 
 TYPED_EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "typed_eval"
 ADDED_ANSWERS_FILE = "answers_new_signals.yml"
@@ -191,7 +192,7 @@ def converse_typed(client: RestClient, case: TypedCase, sender: str, clicking: b
         reply = case.answers.get(asked) or Reply("不知道", UNKNOWN)
         expected = reply.facts(asked)
         if clicking:
-            text = f'/inform{{"{asked}":"{reply.means}"}}' if reply.means != UNKNOWN else "/dont_know"
+            text = answer_payload(asked, reply.means)
             expected = {asked: reply.means} if reply.means != UNKNOWN else {}
         else:
             text = reply.text

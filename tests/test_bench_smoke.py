@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from bench.report import SECTIONS
-from bench.simulator import STYLES, Persona, asked_signal, diagnosis_from_tracker, load_personas
+from bench.simulator import STYLES, Persona, diagnosis_from_tracker, load_personas
+from pos_expert.payloads import asked_signal
 from launcher.servers import MODEL, ROOT
 
 DOCS_REPORT = ROOT / "docs" / "benchmarks.md"

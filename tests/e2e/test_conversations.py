@@ -1,10 +1,11 @@
 """A merchant conversation per cause over REST, against the real Rasa and action servers."""
-import json
 import statistics
 from pathlib import Path
 
 import pytest
 import yaml
+
+from pos_expert.payloads import answer_payload, asked_signal
 
 CASES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "evidence_cases.yml").read_text(encoding="utf-8"))["cases"]
 # The first asserted case of each cause: its opening is free Chinese text, answers use the buttons.
@@ -12,16 +13,6 @@ PERSONAS = {}
 for case in CASES:
     if not case.get("hard"):
         PERSONAS.setdefault(case["cause"], case)
-
-
-def asked_signal(messages):
-    """The signal the last question asks about, read from its first button payload."""
-    for message in reversed(messages):
-        for button in message.get("buttons") or []:
-            payload = button["payload"]
-            if payload.startswith("/inform{"):
-                return next(iter(json.loads(payload[len("/inform"):])))
-    return None
 
 
 def converse(servers, sender, case, max_turns=12):
@@ -33,7 +24,7 @@ def converse(servers, sender, case, max_turns=12):
         if signal_id is None:
             break
         answer = knows.get(signal_id)
-        reply = f'/inform{{"{signal_id}":"{answer}"}}' if answer else "/dont_know"
+        reply = answer_payload(signal_id, answer)
         messages = servers.say(sender, reply)
         sent += 1
     return messages, sent

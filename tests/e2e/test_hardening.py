@@ -25,7 +25,8 @@ from bench.simulator import error_reply
 from channels.guarded import TOO_LARGE_REPLY
 from channels.limits import RATE_LIMITED_REPLY
 from pos_expert.privacy import luhn_valid
-from tests.e2e.test_conversations import CASES, asked_signal
+from pos_expert.payloads import asked_signal
+from tests.e2e.test_conversations import CASES
 from tests.support.chat import SocketChat, post, tracker
 from launcher.servers import MODEL, ROOT, TOKEN, Servers
 

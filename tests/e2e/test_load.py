@@ -8,7 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.simulator import error_reply
-from tests.e2e.test_conversations import CASES, asked_signal
+from pos_expert.payloads import asked_signal
+from tests.e2e.test_conversations import CASES
 
 CONVERSATIONS = 50
 

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.test_conversations import PERSONAS, asked_signal
+from pos_expert.payloads import answer_payload, asked_signal
+from tests.e2e.test_conversations import PERSONAS
 
 NO_REPLY_FALLBACK = "诊断服务暂时出了点问题"
 CONVERSATIONS = 20
@@ -137,7 +138,7 @@ def _converse(stack, run, sender, case, rng):
             text = after_diagnosis.pop(0)
         else:
             answer = knows.get(signal_id)
-            text = f'/inform{{"{signal_id}":"{answer}"}}' if answer else "/dont_know"
+            text = answer_payload(signal_id, answer)
         time.sleep(rng.uniform(0.3, 1.0))  # a merchant reads the answer and types or taps
     return sent, "too many turns"
 
