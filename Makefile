@@ -47,7 +47,7 @@ validate: nlp
 # Expert core and actions: no trained model needed.
 test-unit: nlp
 	$(ENV) $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/scaleout \
-	  --ignore=tests/test_bench_smoke.py
+	  --ignore=tests/test_bench_smoke.py --ignore=tests/test_shared_fact_reader.py
 
 # Test stories against the trained model; fails on any wrong prediction.
 test-stories: train
@@ -70,7 +70,7 @@ crossval: train
 
 # Real servers on loopback, conversations over REST, restart from the SQLite store.
 test-e2e: train
-	$(ENV) $(PY) -m pytest -q tests/e2e tests/test_bench_smoke.py
+	$(ENV) $(PY) -m pytest -q tests/e2e tests/test_bench_smoke.py tests/test_shared_fact_reader.py
 
 # The merchant page and the agent console in headless Chromium (Debian's, via Playwright) against real servers.
 test-browser: train web

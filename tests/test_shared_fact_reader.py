@@ -1,7 +1,7 @@
 """nlu_components.facts.SharedFeaturesFactReader reads exactly as pos_expert.facts.FactReader (issue 11).
 
-Uses the fact reader of the trained model (models/pos-assistant.tar.gz); skipped when there is none
-(make test trains one before the end-to-end tests).
+Uses the fact reader of the trained model (models/pos-assistant.tar.gz), so it runs with the end-to-end
+tests (make test-e2e trains first) and fails when there is no model.
 """
 import pickle
 import tarfile
@@ -19,11 +19,11 @@ from launcher.servers import MODEL
 @pytest.fixture(scope="module")
 def state():
     if not MODEL.exists():
-        pytest.skip(f"no trained model at {MODEL}")
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test-e2e does)")
     with tarfile.open(MODEL) as archive:
         member = next((m for m in archive.getmembers() if m.name.endswith("fact_reader.pkl")), None)
         if member is None:
-            pytest.skip("the model has no fact reader")
+            pytest.fail("the model has no fact reader")
         return archive.extractfile(member).read()
 
 
