@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from
+from actions.facts import stated_facts
 from actions.state import case_summary, send_state, summary_text
+from pos_expert.knowledge import UNKNOWN
 
 
 # How far the current round of questions has got; a new case or a rejected diagnosis starts it afresh.
@@ -26,10 +28,18 @@ class ActionStartDiagnosis(Action):
         events: List[EventType] = audience_events(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         finished_case = tracker.get_slot("diagnosed_cause") or tracker.get_slot("excluded_causes")
-        if intent == "report_problem" and finished_case and not tracker.active_loop_name:
+        if (intent == "report_problem" and finished_case and not tracker.active_loop_name
+                and not adds_only_new_facts(tracker)):
             events += [SlotSet(s, None) for s in KB.signal_ids]
             events += [SlotSet(s, None) for s in ("excluded_causes", "asked_signals") + CASE_PROGRESS_SLOTS]
         return events + [SlotSet("diagnosed_cause", None)]
+
+
+def adds_only_new_facts(tracker: Tracker) -> bool:
+    """True when the message states facts and every one is still open in the case ("一般T+1到" after a
+    diagnosis): it refines the case. A report that restates known facts, or states none, is a new case."""
+    facts = stated_facts(tracker.latest_message or {})
+    return bool(facts) and all(tracker.get_slot(s) in (None, UNKNOWN) for s in facts)
 
 
 def _numbered(items) -> Text:

@@ -786,6 +786,23 @@ def test_more_facts_after_a_diagnosis_refine_the_same_case(tracker_state):
     assert events == [SlotSet("diagnosed_cause", None)]
 
 
+@pytest.mark.parametrize("entities, fresh", [
+    ([{"entity": "settlement_cycle", "value": "next_working_day"}], False),  # "一般T+1到": still open, refines
+    ([{"entity": "settlement_cycle", "value": "next_working_day"},
+      {"entity": "payment_channel", "value": "qr_customer_scans"}], True),  # restates a known fact: a new case
+])
+def test_a_report_after_a_diagnosis_refines_when_it_only_adds_open_facts(kb, tracker_state, entities, fresh):
+    slots = {**CONCLUSIVE, **DESCRIPTION_FACTS, "payment_channel": "card", "diagnosed_cause": "bank_system"}
+    state = tracker_state(slots=slots, text="一般T+1到", intent="report_problem", entities=entities)
+
+    events, _ = run(ActionStartDiagnosis(), state)
+
+    resets = [SlotSet(s, None) for s in kb.signal_ids]
+    assert (events[:len(resets)] == resets) is fresh
+    assert events[-1] == SlotSet("diagnosed_cause", None)
+    assert len(events) == (len(resets) + 2 + len(FRESH_ROUND) + 1 if fresh else 1)
+
+
 def test_start_diagnosis_takes_the_audience_from_the_message_metadata(tracker_state):
     state = tracker_state(text=DESCRIPTION, intent="report_problem", metadata={"audience": "agent"})
 
