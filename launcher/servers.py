@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +72,21 @@ class Servers:
                                  "--port", str(self.rasa_port), "--cors", self.cors_origin, "--endpoints", "endpoints.yml",
                                  "--credentials", "credentials.yml", "--model", str(MODEL), *self.rasa_args], "rasa.log")
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/status?token={TOKEN}", self.rasa)
+
+    @classmethod
+    @contextmanager
+    def running(cls, tmp: Path, **options):
+        """Both servers started (action server first) for the duration of a `with`, then stopped."""
+        if not MODEL.exists():
+            raise FileNotFoundError(f"no trained model at {MODEL}: run `make train` first (make test does)")
+        servers = cls(tmp, **options)
+        try:
+            servers.start_actions()
+            servers.start_rasa()
+            yield servers
+        finally:
+            servers.stop(servers.rasa)
+            servers.stop(servers.actions)
 
     @staticmethod
     def stop(process):

@@ -11,23 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from launcher.servers import MODEL, ROOT, Servers
+from launcher.servers import ROOT, Servers
 
 OPENING = "周末刷卡显示交易成功,钱还没到账"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
-    s = Servers(tmp_path_factory.mktemp("backup"))
-    try:
-        s.start_actions()
-        s.start_rasa()
+    with Servers.running(tmp_path_factory.mktemp("backup")) as s:
         yield s
-    finally:
-        s.stop(s.rasa)
-        s.stop(s.actions)
 
 
 def _backup_script(*args):

@@ -28,7 +28,7 @@ from pos_expert.privacy import luhn_valid
 from pos_expert.payloads import asked_signal
 from tests.e2e.test_conversations import CASES
 from tests.support.chat import SocketChat, post, tracker
-from launcher.servers import MODEL, ROOT, TOKEN, Servers
+from launcher.servers import ROOT, TOKEN, Servers
 
 FLOOD_CLIENT = "127.0.0.77"  # not exempt from the per-client limit (only 127.0.0.1 and ::1 are, by default)
 
@@ -111,16 +111,8 @@ def test_the_pii_corpus_has_at_least_100_messages_of_every_kind():
 
 # --- servers ------------------------------------------------------------------------------------------------
 def _servers(tmp, rasa_args=()):
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
-    s = Servers(tmp, rasa_args=rasa_args, extra_env={"POS_RATE_EXEMPT_CLIENTS": "127.0.0.1,::1"})
-    try:
-        s.start_actions()
-        s.start_rasa()
+    with Servers.running(tmp, rasa_args=rasa_args, extra_env={"POS_RATE_EXEMPT_CLIENTS": "127.0.0.1,::1"}) as s:
         yield s
-    finally:
-        s.stop(s.rasa)
-        s.stop(s.actions)
 
 
 @pytest.fixture(scope="module")
