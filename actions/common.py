@@ -1,4 +1,5 @@
 """What every action shares: the knowledge base, the engine, evidence read from slots, asking a question."""
+
 from __future__ import annotations
 
 from typing import Dict, List, Text

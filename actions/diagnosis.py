@@ -1,4 +1,5 @@
 """Starting, presenting, rejecting and explaining a diagnosis."""
+
 from __future__ import annotations
 
 from typing import List, Text
@@ -12,7 +13,6 @@ from actions.common import ENGINE, KB, assess, audience_events, audience_of, exc
 from actions.facts import stated_facts
 from actions.state import case_summary, send_state, summary_text
 from pos_expert.knowledge import UNKNOWN
-
 
 # How far the current round of questions has got; a new case or a rejected diagnosis starts it afresh.
 CASE_PROGRESS_SLOTS = ("case_messages", "unclear_replies", "pending_answer")
@@ -28,8 +28,12 @@ class ActionStartDiagnosis(Action):
         events: List[EventType] = audience_events(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         finished_case = tracker.get_slot("diagnosed_cause") or tracker.get_slot("excluded_causes")
-        if (intent == "report_problem" and finished_case and not tracker.active_loop_name
-                and not adds_only_new_facts(tracker)):
+        if (
+            intent == "report_problem"
+            and finished_case
+            and not tracker.active_loop_name
+            and not adds_only_new_facts(tracker)
+        ):
             events += [SlotSet(s, None) for s in KB.signal_ids]
             events += [SlotSet(s, None) for s in ("excluded_causes", "asked_signals") + CASE_PROGRESS_SLOTS]
         return events + [SlotSet("diagnosed_cause", None)]
@@ -128,7 +132,8 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         summary = case_summary(tracker)
         dispatcher.utter_message(
-            text="好的,正在为您转接人工客服,请稍候。我已把目前的情况整理给客服,您不用重复描述。\n\n" + summary_text(summary)
+            text="好的,正在为您转接人工客服,请稍候。我已把目前的情况整理给客服,您不用重复描述。\n\n"
+            + summary_text(summary)
         )
         if audience_of(tracker) == "agent":
             dispatcher.utter_message(json_message={"type": "handoff", "summary": summary})

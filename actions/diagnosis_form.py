@@ -8,6 +8,7 @@ A reply is read first as an answer to the question asked, then for any other fac
 - two unproductive replies to the same question count as 不清楚, so the diagnosis moves on;
 - after `settings.max_messages` merchant messages the diagnosis is given with what is known.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,14 @@ logger = logging.getLogger(__name__)
 # Intents that interrupt the form when the message states no fact: the form then rejects,
 # and the rules answer them (explain, hand over, restart, out of scope ...).
 INTERRUPTING_INTENTS = {
-    "ask_why", "request_human", "start_over", "out_of_scope", "chitchat", "greet", "goodbye", "thank",
+    "ask_why",
+    "request_human",
+    "start_over",
+    "out_of_scope",
+    "chitchat",
+    "greet",
+    "goodbye",
+    "thank",
 }
 # Intents that end the diagnosis (hand over, start again, say goodbye). As a reply to an open question
 # they count only when the merchant says so in words: a misread answer ("农行直接给我结的" read as 转人工,
@@ -39,7 +47,18 @@ INTERRUPTING_INTENTS = {
 # with it ("网络不好,转人工吧").
 ENDING_WORDS = {
     "request_human": ("人工", "客服", "真人", "转接", "找人", "找个人", "接线", "工作人员", "电话"),
-    "start_over": ("重新开始", "从头", "重来", "重新来", "再来一遍", "再来一次", "换个问题", "新问题", "另一个问题", "清空"),
+    "start_over": (
+        "重新开始",
+        "从头",
+        "重来",
+        "重新来",
+        "再来一遍",
+        "再来一次",
+        "换个问题",
+        "新问题",
+        "另一个问题",
+        "清空",
+    ),
     "goodbye": ("再见", "拜拜", "bye", "88", "不聊了", "先这样", "回头再", "下次再", "走了", "挂了", "不用了", "结束"),
 }
 ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
@@ -131,9 +150,11 @@ class ValidateDiagnosisForm(FormValidationAction):
 
         answered = bool(reading.facts) or reading.to_confirm is not None
         said_in_words = intent not in ENDING_WORDS or any(
-            word in normalize_text(message.get("text") or "") for word in ENDING_WORDS[intent])
-        interrupts = said_in_words and (intent in ALWAYS_INTERRUPTING_INTENTS
-                                        or (intent in INTERRUPTING_INTENTS and not answered))
+            word in normalize_text(message.get("text") or "") for word in ENDING_WORDS[intent]
+        )
+        interrupts = said_in_words and (
+            intent in ALWAYS_INTERRUPTING_INTENTS or (intent in INTERRUPTING_INTENTS and not answered)
+        )
         if requested and direct and verdict is None and interrupts:
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
@@ -161,9 +182,15 @@ class ValidateDiagnosisForm(FormValidationAction):
         diagnosis = assess(tracker)
         out_of_messages = messages >= KB.settings.max_messages
         leader = diagnosis.leader
-        logger.debug("sender %s: leader %s (%.2f), next question %s, stop reason %s, facts %s", tracker.sender_id,
-                     leader.cause_id if leader else None, leader.probability if leader else 0.0,
-                     diagnosis.next_question, diagnosis.stop_reason, sorted(reading.facts))
+        logger.debug(
+            "sender %s: leader %s (%.2f), next question %s, stop reason %s, facts %s",
+            tracker.sender_id,
+            leader.cause_id if leader else None,
+            leader.probability if leader else 0.0,
+            diagnosis.next_question,
+            diagnosis.stop_reason,
+            sorted(reading.facts),
+        )
         if diagnosis.next_question is None or out_of_messages:
             if out_of_messages and diagnosis.next_question is not None:
                 logger.info("diagnosis stopped after %d merchant messages", messages)
@@ -175,12 +202,15 @@ class ValidateDiagnosisForm(FormValidationAction):
         if reading.to_confirm and not reading.answers(requested):
             fact = KB.signal(requested).answer(reading.to_confirm).fact_zh
             dispatcher.utter_message(
-                response="utter_confirm_answer", fact=fact,
+                response="utter_confirm_answer",
+                fact=fact,
                 buttons=[{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}],
             )
             send_state(dispatcher, tracker, diagnosis, stage="confirming")
-            return events + [SlotSet(PENDING_SLOT, f"{requested}={reading.to_confirm}"),
-                             SlotSet(REQUESTED_SLOT, requested)]
+            return events + [
+                SlotSet(PENDING_SLOT, f"{requested}={reading.to_confirm}"),
+                SlotSet(REQUESTED_SLOT, requested),
+            ]
 
         next_question = diagnosis.next_question
         if direct and requested and not productive and requested not in reading.facts and not other_facts:
@@ -195,8 +225,13 @@ class ValidateDiagnosisForm(FormValidationAction):
         return events + [SlotSet(REQUESTED_SLOT, next_question)]
 
     @staticmethod
-    def _acknowledge(dispatcher: CollectingDispatcher, reading: ReplyReading, requested: Text,
-                     other_facts: Dict[Text, Text], unclear: List[Text]) -> None:
+    def _acknowledge(
+        dispatcher: CollectingDispatcher,
+        reading: ReplyReading,
+        requested: Text,
+        other_facts: Dict[Text, Text],
+        unclear: List[Text],
+    ) -> None:
         """A few words on what the reply told us, before the next question."""
         if reading.needs_options and not reading.answers(requested):
             dispatcher.utter_message(response="utter_reask_options", options=_options_text(requested))

@@ -4,6 +4,7 @@ Every fact comes from NLU (nlu_components/facts.py): `entities` for what the tex
 own, `answers_if_asked` for how it reads as a reply to each question. This module only decides,
 knowing which question is open, what to do with those readings; it scans no text itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

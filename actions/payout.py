@@ -3,6 +3,7 @@
 Once both are known, validate_diagnosis_form tells the merchant when the money should arrive, and the
 computed "not yet due" / "overdue" goes to the engine as the derived signal `payout_due`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,11 @@ DUE_SIGNAL = "payout_due"
 CYCLE_OF_ANSWER = {"same_day": "D0", "next_working_day": "T+1", "next_day": "D+1"}
 # The questions whose replies may say when the sale happened.
 SALE_TIME_QUESTIONS = {"transaction_timing", "settlement_cycle"}
-RESPONSE_OF_STATUS = {"not_due": "utter_payout_not_due", "due_today": "utter_payout_due_today",
-                      "overdue": "utter_payout_overdue"}
+RESPONSE_OF_STATUS = {
+    "not_due": "utter_payout_not_due",
+    "due_today": "utter_payout_due_today",
+    "overdue": "utter_payout_overdue",
+}
 
 
 # A fixed "now" for reproducible end-to-end runs (launcher/servers.py); unset in production.
@@ -74,8 +78,13 @@ def payout_summary(slots: Dict[Text, Any], now: Optional[dt.datetime] = None) ->
     }
 
 
-def payout_events(dispatcher: CollectingDispatcher, tracker: Tracker, text: Text,
-                  now: Optional[dt.datetime] = None, asked: Optional[Text] = None) -> List[SlotSet]:
+def payout_events(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: Text,
+    now: Optional[dt.datetime] = None,
+    asked: Optional[Text] = None,
+) -> List[SlotSet]:
     """Read a sale time from the message; once the cycle is known too, say the payout date and set payout_due.
 
     The sale time is read from the opening (`asked` None) and from replies to the questions about time
@@ -90,8 +99,10 @@ def payout_events(dispatcher: CollectingDispatcher, tracker: Tracker, text: Text
         iso = found.isoformat(timespec="minutes")
         if iso != tracker.get_slot(SALE_SLOT):
             events.append(SlotSet(SALE_SLOT, iso))
-    slots = {"settlement_cycle": tracker.get_slot("settlement_cycle"),
-             SALE_SLOT: events[0]["value"] if events else tracker.get_slot(SALE_SLOT)}
+    slots = {
+        "settlement_cycle": tracker.get_slot("settlement_cycle"),
+        SALE_SLOT: events[0]["value"] if events else tracker.get_slot(SALE_SLOT),
+    }
     estimate = estimate_for(slots)
     if estimate is None:
         return events
@@ -100,10 +111,13 @@ def payout_events(dispatcher: CollectingDispatcher, tracker: Tracker, text: Text
     if due == tracker.get_slot(DUE_SIGNAL) and not events:
         return events  # said already
     events.append(SlotSet(DUE_SIGNAL, due))
-    dispatcher.utter_message(response=RESPONSE_OF_STATUS[status], cycle=estimate.cycle,
-                             payout_date=date_zh(estimate.payout_day))
+    dispatcher.utter_message(
+        response=RESPONSE_OF_STATUS[status], cycle=estimate.cycle, payout_date=date_zh(estimate.payout_day)
+    )
     if estimate.after_cutoff:
-        dispatcher.utter_message(response="utter_payout_after_cutoff", transaction_day=date_zh(estimate.transaction_day))
+        dispatcher.utter_message(
+            response="utter_payout_after_cutoff", transaction_day=date_zh(estimate.transaction_day)
+        )
     if not estimate.holidays_known:
         dispatcher.utter_message(response="utter_payout_calendar_unknown")
     return events

@@ -1,4 +1,5 @@
 """What the agent console and a human agent get: the diagnosis state payload and the masked case summary."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
@@ -19,8 +20,9 @@ def case_summary(tracker: Tracker) -> Dict[Text, Any]:
     """What a human agent needs to take over, with card, phone and ID numbers masked."""
     diagnosis = assess(tracker)
     user_texts = [
-        mask_pii(e.get("text") or "") for e in tracker.events if e.get("event") == "user" and e.get("text")
-        and not (e.get("text") or "").startswith("/")
+        mask_pii(e.get("text") or "")
+        for e in tracker.events
+        if e.get("event") == "user" and e.get("text") and not (e.get("text") or "").startswith("/")
     ]
     leader = diagnosis.leader
     return {
@@ -64,8 +66,12 @@ def solution_payload(cause_id: Text) -> Dict[Text, Any]:
     }
 
 
-def state_payload(diagnosis: Diagnosis, stage: Text, diagnosed_cause: Optional[Text] = None,
-                  case_summary: Optional[Dict[Text, Any]] = None) -> Dict[Text, Any]:
+def state_payload(
+    diagnosis: Diagnosis,
+    stage: Text,
+    diagnosed_cause: Optional[Text] = None,
+    case_summary: Optional[Dict[Text, Any]] = None,
+) -> Dict[Text, Any]:
     """The diagnosis state the agent console renders (format documented in docs/agent-payload.md)."""
     question = None
     if diagnosis.next_question:
@@ -103,8 +109,13 @@ def state_payload(diagnosis: Diagnosis, stage: Text, diagnosed_cause: Optional[T
     }
 
 
-def send_state(dispatcher: CollectingDispatcher, tracker: Tracker, diagnosis: Diagnosis, stage: Text,
-               diagnosed_cause: Optional[Text] = None) -> None:
+def send_state(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    diagnosis: Diagnosis,
+    stage: Text,
+    diagnosed_cause: Optional[Text] = None,
+) -> None:
     """Only the agent console gets the machine-readable state; merchants see plain messages."""
     if audience_of(tracker) == "agent":
         summary = case_summary(tracker)

@@ -10,6 +10,7 @@
 - a request body over 64 KB is refused with 413 before it is read; a body that is not a JSON object, or a
   message that is not text, is refused with 400 (REST) or answered with a hint (socketio).
 """
+
 from __future__ import annotations
 
 import json
@@ -104,8 +105,11 @@ class _Guard:
             finally:
                 output.send_response = send_response
                 if not replies:
-                    logger.warning("no reply to a message from sender %s (an action or the action server failed: "
-                                   "see Rasa's log above); the apology was sent instead", message.sender_id)
+                    logger.warning(
+                        "no reply to a message from sender %s (an action or the action server failed: "
+                        "see Rasa's log above); the apology was sent instead",
+                        message.sender_id,
+                    )
                     await output.send_text_message(message.sender_id, NO_REPLY_FALLBACK)
 
         return handle
@@ -150,8 +154,9 @@ class GuardedRestInput(_Guard, RestInput):
                 return _bad_request("metadata is not an object")
             sender = None if body.get("sender") is None else str(body["sender"])
             if not self.limiter.allow(sender, request.ip):
-                return response.json([{"recipient_id": sender, "text": RATE_LIMITED_REPLY}], status=429,
-                                     headers={"Retry-After": "1"})
+                return response.json(
+                    [{"recipient_id": sender, "text": RATE_LIMITED_REPLY}], status=429, headers={"Retry-After": "1"}
+                )
             return None
 
         @blueprint.exception(PayloadTooLarge)
@@ -224,8 +229,9 @@ class GuardedSocketIOInput(_Guard, SocketIOInput):
             if not self.limiter.allow(sender, self._client_of(sid)):
                 await output.send_text_message(sender, RATE_LIMITED_REPLY)
                 return
-            await guarded(UserMessage(mask_pii(text or ""), output, sender, input_channel=self.name(),
-                                      metadata=metadata))
+            await guarded(
+                UserMessage(mask_pii(text or ""), output, sender, input_channel=self.name(), metadata=metadata)
+            )
 
         async def session_request(sid: Text, data: Any = None) -> None:
             """Rasa's, accepting any payload: a usable session_id is kept, anything else gets a new one."""

@@ -15,6 +15,7 @@ never reaches Rasa: REST answers 429 with that text, socketio sends it as a bot 
 Body size: ``POS_MAX_BODY_BYTES`` (64 KB) for the public channel routes (``/webhooks/...`` and ``/socket.io``); a
 larger request is refused with 413 before its body is read. The token-protected HTTP API keeps Sanic's default.
 """
+
 from __future__ import annotations
 
 import logging
@@ -86,9 +87,17 @@ class _Buckets:
 
 
 class RateLimiter:
-    def __init__(self, sender_burst: float = 10, sender_rate: float = 3, client_burst: float = 15,
-                 client_rate: float = 1, exempt_clients: Iterable[Text] = ("127.0.0.1", "::1"),
-                 enabled: bool = True, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        sender_burst: float = 10,
+        sender_rate: float = 3,
+        client_burst: float = 15,
+        client_rate: float = 1,
+        exempt_clients: Iterable[Text] = ("127.0.0.1", "::1"),
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
         self.enabled = enabled
         self.exempt_clients = {c.strip() for c in exempt_clients if c and c.strip()}
         self._senders = _Buckets(sender_burst, sender_rate, max_keys)
@@ -123,8 +132,12 @@ class RateLimiter:
                     self.refused[kind] += 1
                     if not bucket.limited:  # once per episode, not once per refused message
                         bucket.limited = True
-                        logger.info("rate limit per %s reached (sender %s, client %s): messages refused until "
-                                    "it refills", kind, mask_pii(str(sender)), client)
+                        logger.info(
+                            "rate limit per %s reached (sender %s, client %s): messages refused until it refills",
+                            kind,
+                            mask_pii(str(sender)),
+                            client,
+                        )
                     return False
             for _, bucket in buckets:
                 bucket.take()

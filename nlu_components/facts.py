@@ -13,6 +13,7 @@ and every other intent's examples as texts that state no fact). For each message
 The knowledge files are part of the fingerprint, so a change to the knowledge base, the lexicon or
 the answer bank retrains this component (and what depends on it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,8 +30,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-import numpy as np
 from scipy import sparse
 
 from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, FactReader, training_examples, with_question
@@ -107,7 +107,7 @@ class SharedFeaturesFactReader(FactReader):
         model = self.models[signal_id]
         probabilities = model.predict_proba(view)
         best = probabilities.argmax(axis=1)
-        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities)]
+        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities, strict=True)]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -127,8 +127,13 @@ class MerchantFactExtractor(GraphComponent):
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
         return knowledge_fingerprint()
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 reader: Optional[FactReader] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        reader: Optional[FactReader] = None,
+    ) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -136,8 +141,13 @@ class MerchantFactExtractor(GraphComponent):
         self.reader = reader or SharedFeaturesFactReader(self.kb, lexicon_for(self.kb))
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MerchantFactExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MerchantFactExtractor":
         return cls(config, model_storage, resource)
 
     # --- training ----------------------------------------------------------------------------
@@ -171,8 +181,9 @@ class MerchantFactExtractor(GraphComponent):
                 yes_no[intent].append(text)
             else:
                 no_fact.append(text)
-        examples = training_examples(self.kb, annotated, no_fact, dont_know,
-                                     affirm_texts=yes_no[AFFIRM_INTENT], deny_texts=yes_no[DENY_INTENT])
+        examples = training_examples(
+            self.kb, annotated, no_fact, dont_know, affirm_texts=yes_no[AFFIRM_INTENT], deny_texts=yes_no[DENY_INTENT]
+        )
         self.reader.train(examples, regularization=self.config["regularization"])
         with self._model_storage.write_to(self._resource) as directory:
             state = {"vocabulary": self.reader.featurizer.vocabulary, "models": self.reader.models}
@@ -180,8 +191,14 @@ class MerchantFactExtractor(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "MerchantFactExtractor":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "MerchantFactExtractor":
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:

@@ -5,6 +5,7 @@ feed the diagnosis, and many messages are honestly both ("昨天有笔380的钱�
 FallbackClassifier would answer such a message with "没明白" because the two scores are close; here the
 intents of one group count as one for the ambiguity and the confidence checks.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple

@@ -3,6 +3,7 @@
 繁體 → 简体, full-width → half-width, whitespace tidied (see pos_expert.text). Importing
 it also loads the domain words into jieba, before SpacyNLP loads the project's pipeline.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

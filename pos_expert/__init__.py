@@ -2,6 +2,7 @@
 
 Independent of Rasa; the actions, the web pages and the benchmarks all build on it.
 """
+
 from pos_expert.engine import FIXED_ORDER, INFORMATION_GAIN, Diagnosis, DiagnosisEngine
 from pos_expert.knowledge import UNKNOWN, KnowledgeBase, KnowledgeBaseError, default_knowledge_base, load_knowledge_base
 

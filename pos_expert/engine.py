@@ -3,6 +3,7 @@
 Pure Python and free of Rasa, so the actions, the pages and the benchmarks share
 it. All domain knowledge comes from the KnowledgeBase; nothing here names a cause.
 """
+
 from __future__ import annotations
 
 import math

@@ -13,6 +13,7 @@ with an indicator, so one model learns both readings.
 Pure Python plus scikit-learn: the Rasa component (nlu_components/facts.py) trains and serves it,
 and the actions only read what it returns.
 """
+
 from __future__ import annotations
 
 import logging
@@ -85,7 +86,7 @@ class Featurizer:
     def features(self, text: str) -> List[str]:
         masked = _DIGITS.sub("#", text)
         padded = f"^{masked}$"
-        grams = [padded[i:i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
+        grams = [padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
         grams = [g for g in grams if g not in ("^", "$")]
         matches = [
             f"lex:{m.signal_id}={m.answer_id}" if m.answer_id else f"neg:{m.signal_id}={m.phrase}"
@@ -155,12 +156,12 @@ class FactReader:
                 raise ValueError(f"signal {signal.id!r}: the training examples need at least two labels")
             matrix = sparse.vstack(
                 [
-                    with_question(base[[r for r, a in zip(rows, views) if a == asked]], asked)
+                    with_question(base[[r for r, a in zip(rows, views, strict=True) if a == asked]], asked)
                     for asked in (False, True)
                 ],
                 format="csr",
             )
-            labels = [l for asked in (False, True) for l, a in zip(labels, views) if a == asked]
+            labels = [label for asked in (False, True) for label, a in zip(labels, views, strict=True) if a == asked]
             model = LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
             model.fit(matrix, labels)
             self.models[signal.id] = model
@@ -172,7 +173,7 @@ class FactReader:
         model = self.models[signal_id]
         probabilities = model.predict_proba(with_question(matrix, asked))
         best = probabilities.argmax(axis=1)
-        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities)]
+        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities, strict=True)]
 
     def _segments(self, text: str) -> List[Tuple[int, int]]:
         """The whole text, then each clause when there are several."""
@@ -186,8 +187,10 @@ class FactReader:
     def _best(self, signal_id: str, segments, asked: bool) -> List[Reading]:
         """For each segment, the most likely label (NONE included)."""
         spans, matrix = segments
-        return [Reading(signal_id, label, p, s, e)
-                for (s, e), (label, p) in zip(spans, self._classify(signal_id, matrix, asked))]
+        return [
+            Reading(signal_id, label, p, s, e)
+            for (s, e), (label, p) in zip(spans, self._classify(signal_id, matrix, asked), strict=True)
+        ]
 
     def read(self, text: str, threshold: float = 0.5) -> List[Reading]:
         """Facts the text states unprompted: for each signal, its surest reading over the whole text and clauses."""
@@ -197,8 +200,11 @@ class FactReader:
         readings: List[Reading] = []
         segments = self._segment_features(text)
         for signal_id in self.models:
-            found = [r for r in self._best(signal_id, segments, asked=False)
-                     if r.answer_id not in (NONE, UNKNOWN) and r.confidence >= threshold]
+            found = [
+                r
+                for r in self._best(signal_id, segments, asked=False)
+                if r.answer_id not in (NONE, UNKNOWN) and r.confidence >= threshold
+            ]
             if not found:
                 continue
             best = max(found, key=lambda r: r.confidence)

@@ -2,6 +2,7 @@
 
 Regenerate with `make handbook` (python -m pos_expert.handbook); a test fails when it is stale.
 """
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 Every mistake is reported as a KnowledgeBaseError naming the file, the cause or
 signal, and the field, so a reviewer editing the YAML sees what to fix.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -317,8 +318,12 @@ def parse_knowledge_base(data: Any, source: str = "<memory>") -> KnowledgeBase:
         domain_terms=reader.texts(data, "domain_terms", "top level"),
         source=source,
         error_code_cues=reader.texts(data, "error_code_cues", "top level"),
-        spelling_variants={str(k): str(v) for k, v in reader.mapping(data.get("spelling_variants", {}),
-                                                                      "top level: field 'spelling_variants'").items()},
+        spelling_variants={
+            str(k): str(v)
+            for k, v in reader.mapping(
+                data.get("spelling_variants", {}), "top level: field 'spelling_variants'"
+            ).items()
+        },
     )
 
 

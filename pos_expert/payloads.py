@@ -4,6 +4,7 @@ A button answers a question with `/inform{"<signal>":"<answer>"}`; 不清楚 (or
 The actions build the buttons with it, the simulated merchants of the benchmarks and tests press them
 with it, and the simulators read the open question back from the last question's buttons.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def payload_signal(payload: str) -> Optional[str]:
     if not payload.startswith(_INFORM + "{"):
         return None
     try:
-        return next(iter(json.loads(payload[len(_INFORM):])))
+        return next(iter(json.loads(payload[len(_INFORM) :])))
     except (ValueError, StopIteration, TypeError):
         return None
 

@@ -6,6 +6,7 @@ working day, D+1 the next calendar day, D0 the same calendar day. A card sale af
 `chinese-calendar` package (official holidays and 调休 working weekends); for a year it does not cover
 yet, weekends alone are used and the estimate says that the holiday schedule is not known.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,4 +90,3 @@ def expected_payout(sale: dt.datetime, cycle: str, cutoff: Optional[dt.time] = D
 def date_zh(day: dt.date) -> str:
     """10月8日(周四)"""
     return f"{day.month}月{day.day}日(周{WEEKDAYS_ZH[day.weekday()]})"
-

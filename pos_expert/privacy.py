@@ -8,6 +8,7 @@ shown in a summary or logged.
 - mainland mobile numbers (11 digits, optionally +86, the same separators as above).
 Full-width digits are read as ASCII digits first.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,9 @@ _SEP = r"[ \t\u3000\-\u2010-\u2015\uff0d]{0,3}"
 # \d matches full-width digits too (str patterns are Unicode)
 _LONG_RUN = re.compile(rf"\+?\d(?:{_SEP}\d){{11,}}(?:{_SEP}[Xx](?![A-Za-z]))?")
 _MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)")  # 11 digits, any grouping
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+_ID_CARD = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
 _FULLWIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
 
 

@@ -8,6 +8,7 @@ Around it this module adds what a payment conversation needs:
 - "国庆前一天" / "春节后两天": a festival with a day offset, which JioNLP reads as an open span;
 - vague spans (前两天, 上个月) give no date: the payout estimate needs a day.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,10 +23,14 @@ logger = logging.getLogger(__name__)
 # Spans longer than this are too vague to date a sale ("前两天", "上个月").
 MAX_SPAN = dt.timedelta(days=1, hours=1)
 # Expressions about the cycle or the present, never the sale itself.
-NOT_A_SALE = re.compile(r"^(现在|目前|此刻|到现在|至今|当天|第二天|次日|隔天|下一个工作日|工作日|每天|今天该|明天|后天)")
+NOT_A_SALE = re.compile(
+    r"^(现在|目前|此刻|到现在|至今|当天|第二天|次日|隔天|下一个工作日|工作日|每天|今天该|明天|后天)"
+)
 CYCLE_WORDS = re.compile(r"(第二天|当天|次日|隔天)(才|就|能|会)?(到|到账|结算|出款)")
-FESTIVAL_OFFSET = re.compile(r"(国庆|春节|过年|元旦|五一|劳动节|中秋|端午|清明|除夕|大年三十|双十一|圣诞)节?"
-                             r"(前|后)(一|二|两|三|1|2|3)天")
+FESTIVAL_OFFSET = re.compile(
+    r"(国庆|春节|过年|元旦|五一|劳动节|中秋|端午|清明|除夕|大年三十|双十一|圣诞)节?"
+    r"(前|后)(一|二|两|三|1|2|3)天"
+)
 NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 
 _jionlp = None

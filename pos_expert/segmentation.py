@@ -1,4 +1,5 @@
 """The domain dictionary for jieba: shared by the spaCy pipeline build and by Rasa at run time."""
+
 from __future__ import annotations
 
 from typing import List

@@ -1,4 +1,5 @@
 """Runs the engine against a scripted merchant: used by the tests and the benchmarks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 The same normalisation runs before Rasa's NLU (nlu_components) and before the
 lexicon scan here, so the spaCy EntityRuler and this matcher see the same text.
 """
+
 from __future__ import annotations
 
 import re
@@ -89,8 +90,8 @@ class Lexicon:
         """A bare number is an error code only after a cue ("报了个96") or before its message ("98发卡方无应答")."""
         if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
             return False
-        before = text[max(0, start - 6):start].rstrip(" ::'\"“”")
-        after = text[end:end + 8].lstrip(" ::-")
+        before = text[max(0, start - 6) : start].rstrip(" ::'\"“”")
+        after = text[end : end + 8].lstrip(" ::-")
         return before.endswith(self._code_cues) or after.startswith(self._code_messages)
 
     def _negated_answer(self, signal_id: str, answer_id: str, _before: str) -> Optional[str]:
@@ -105,7 +106,7 @@ class Lexicon:
         while position < len(text):
             found = None
             for length in range(min(self._max_len, len(text) - position), 0, -1):
-                candidate = text[position:position + length]
+                candidate = text[position : position + length]
                 if candidate in self._by_phrase:
                     found = candidate
                     break
@@ -118,7 +119,7 @@ class Lexicon:
             if found.isdigit() and not self._is_code_in_context(text, position, end):
                 position += 1
                 continue
-            negated = text[max(0, position - 3):position].endswith(NEGATION_CUES)
+            negated = text[max(0, position - 3) : position].endswith(NEGATION_CUES)
             # "没报错" is no error; "没死机" says the terminal is fine (when_negated).
             answer = self._negated_answer(signal_id, answer_id, "") if negated else answer_id
             matches.append(FactMatch(signal_id, answer or "", found, position, end, negated=negated))

@@ -5,6 +5,7 @@ so does endpoints.yml's tracker store) checks the Rasa version and applies the p
 runtime/rasa_patches.py. An upgrade of Rasa without reviewing them fails loudly at start-up instead of
 leaving a stale patch in place: see docs/rasa-upstream.md.
 """
+
 from runtime.rasa_patches import SUPPORTED_RASA_VERSION, apply_patches, check_rasa_version
 
 check_rasa_version()

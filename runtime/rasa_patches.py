@@ -7,6 +7,7 @@ and its result never changes. The patched method checks the schema once, keeps t
 does exactly what ``jsonschema.validate`` does after that: ``best_match(validator.iter_errors(result))``,
 raising that error with the same message suffix Rasa adds. Same errors, same messages, same return value.
 """
+
 from __future__ import annotations
 
 import logging

@@ -9,6 +9,7 @@ Rasa runs its default ActionSessionStart whenever the domain does not list `acti
 runtime.rasa_patches.apply_patches() makes that default this class. A domain that still lists the action
 (a model trained before this change) keeps calling the action server, so either model works.
 """
+
 from __future__ import annotations
 
 from typing import Any, List

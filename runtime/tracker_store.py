@@ -18,6 +18,7 @@ On any other dialect (PostgreSQL in deploy/) it is Rasa's SQLTrackerStore unchan
 
 endpoints.yml: ``tracker_store: {type: runtime.tracker_store.ProjectSQLTrackerStore, dialect: sqlite, db: ...}``
 """
+
 from __future__ import annotations
 
 import json
@@ -67,9 +68,7 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         query: Optional[Dict] = None,
         **kwargs: Dict[Text, Any],
     ) -> None:
-        super().__init__(
-            domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs
-        )
+        super().__init__(domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs)
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             url = self.engine.url
             self.engine.dispose()
@@ -92,9 +91,7 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             logger.debug("SQLite tracker store at '%s': WAL, pooled connections", url.database)
 
-    async def _retrieve(
-        self, sender_id: Text, fetch_events_from_all_sessions: bool
-    ) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         """SQLTrackerStore._retrieve, reading the `data` column only (same query, same order)."""
         with self.session_scope() as session:
             rows = (
