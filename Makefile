@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: setup nlp train web run shell handbook validate backup restore test test-unit test-stories test-e2e test-browser test-scaleout crossval bench bench-smoke clean
+.PHONY: setup nlp train web run shell handbook lint validate backup restore test test-unit test-stories test-e2e test-browser test-scaleout crossval bench bench-smoke clean
 
 setup:
 	@bash scripts/setup.sh
@@ -40,6 +40,13 @@ restore:
 
 handbook: setup
 	$(ENV) $(PY) -m pos_expert.handbook
+
+# Lint, format and types of the assistant's code (settings in pyproject.toml).
+LINTED := pos_expert actions channels nlu_components runtime
+lint: setup
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy $(LINTED)
 
 validate: nlp
 	$(ENV) $(PY) scripts/validate_data.py
@@ -90,7 +97,7 @@ bench: train
 bench-smoke: train
 	$(ENV) $(PY) -m pytest -q tests/test_bench_smoke.py
 
-test: validate test-unit test-stories test-e2e test-browser test-scaleout crossval
+test: lint validate test-unit test-stories test-e2e test-browser test-scaleout crossval
 
 clean:
 	rm -rf build results var .pytest_cache

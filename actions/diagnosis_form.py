@@ -12,7 +12,7 @@ A reply is read first as an answer to the question asked, then for any other fac
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -112,7 +112,7 @@ def merchant_messages(tracker: Tracker) -> int:
     return int(so_far or 0) + (max(new, 1) if so_far is None else new)
 
 
-def _pending(tracker: Tracker) -> Optional[tuple]:
+def _pending(tracker: Tracker) -> Optional[Tuple[Text, Text]]:
     value = tracker.get_slot(PENDING_SLOT) or ""
     signal_id, _, answer_id = value.partition("=")
     return (signal_id, answer_id) if KB.is_valid_answer(signal_id, answer_id) else None
@@ -143,7 +143,7 @@ class ValidateDiagnosisForm(FormValidationAction):
         if verdict is not None:
             # A reply to "您是说…,对吗?": its 是/不是 is about the pending answer, not the question.
             reading = ReplyReading(facts=stated_facts(message))
-            if verdict:
+            if verdict and pending is not None:
                 reading.facts[pending[0]] = pending[1]
         else:
             reading = read_reply(message, requested if direct else None)

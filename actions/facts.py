@@ -73,18 +73,18 @@ def read_reply(message: Dict[Text, Any], requested: Optional[Text]) -> ReplyRead
     intent = _intent(message)
     signal = KB.signal(requested)
     in_context = (message.get(ANSWERS_IF_ASKED) or {}).get(requested) or {}
-    answer, confidence = in_context.get("answer"), float(in_context.get("confidence") or 0.0)
-    is_answer = answer is not None and answer != UNKNOWN and KB.is_valid_answer(requested, answer)
+    raw_answer = in_context.get("answer")
+    answer: Optional[Text] = str(raw_answer) if raw_answer is not None else None
+    confidence = float(in_context.get("confidence") or 0.0)
+    valid_answer = answer if answer not in (None, UNKNOWN) and KB.is_valid_answer(requested, answer) else None
 
     # Read as a reply to its own question, the text is surer than read on its own: that reading wins.
-    if is_answer and confidence >= TAKE_THRESHOLD:
-        reading.facts[requested] = answer
+    if valid_answer is not None and confidence >= TAKE_THRESHOLD:
+        reading.facts[requested] = valid_answer
         return reading
     if requested in reading.facts:
         return reading
-    if is_answer and confidence >= TAKE_THRESHOLD:
-        reading.facts[requested] = answer
-    elif intent == DONT_KNOW_INTENT or (answer == UNKNOWN and confidence >= UNKNOWN_THRESHOLD):
+    if intent == DONT_KNOW_INTENT or (answer == UNKNOWN and confidence >= UNKNOWN_THRESHOLD):
         reading.facts[requested] = UNKNOWN
     elif intent in AFFIRM_INTENTS + DENY_INTENTS and not reading.facts:
         # Only a bare 是/没有 answers by its polarity: "是真的都没到" states a fact, it does not say yes.
@@ -93,8 +93,8 @@ def read_reply(message: Dict[Text, Any], requested: Optional[Text]) -> ReplyRead
             reading.facts[requested] = meaning
         else:
             reading.needs_options = True
-    elif is_answer and confidence >= CONFIRM_THRESHOLD:
-        reading.to_confirm = answer
+    elif valid_answer is not None and confidence >= CONFIRM_THRESHOLD:
+        reading.to_confirm = valid_answer
     return reading
 
 

@@ -20,13 +20,16 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
 from scipy import sparse
 
 from pos_expert.knowledge import UNKNOWN, KnowledgeBase, KnowledgeBaseError
+
+if TYPE_CHECKING:  # imported lazily at run time: scikit-learn is slow to import
+    from sklearn.linear_model import LogisticRegression
 from pos_expert.text import Lexicon, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -103,7 +106,8 @@ class Featurizer:
         self.vocabulary = vocabulary
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        rows, cols = [], []
+        rows: List[int] = []
+        cols: List[int] = []
         for row, text in enumerate(texts):
             seen = {self.vocabulary[f] for f in self.features(text) if f in self.vocabulary}
             rows.extend([row] * len(seen))
@@ -130,7 +134,7 @@ class FactReader:
         self.kb = kb
         self.lexicon = lexicon
         self.featurizer = Featurizer(lexicon)
-        self.models: Dict[str, object] = {}
+        self.models: Dict[str, LogisticRegression] = {}
 
     # --- training ----------------------------------------------------------------------------
     def train(self, examples: Sequence[Example], regularization: float = 8.0) -> "FactReader":

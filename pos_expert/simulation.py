@@ -37,5 +37,6 @@ def simulate(
         if diagnosis.finished:
             return SimulationResult(diagnosis, tuple(asked))
         signal_id = diagnosis.next_question
+        assert signal_id is not None  # not finished: there is a next question
         asked.append(signal_id)
         evidence[signal_id] = knows.get(signal_id, UNKNOWN)

@@ -53,7 +53,7 @@ def _validator_for(action_class: type) -> Any:
         with _lock:
             validator = _validators.get(action_class)
             if validator is None:
-                spec = action_class.action_response_format_spec()
+                spec = action_class.action_response_format_spec()  # type: ignore[attr-defined]
                 cls = validator_for(spec)
                 cls.check_schema(spec)  # once, as jsonschema.validate would on every call
                 validator = cls(spec)
@@ -108,7 +108,7 @@ def apply_patches() -> None:
     from rasa.core.actions import action
 
     if not getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False):
-        action.RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+        action.RemoteAction._validate_action_result = validate_action_result
         logger.debug("runtime: RemoteAction._validate_action_result uses a validator built once")
     if not getattr(action.default_actions, "__pos_patch__", False):
         action.default_actions = _with_project_session_start(action.default_actions)

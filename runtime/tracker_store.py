@@ -54,6 +54,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 class ProjectSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with reused WAL-mode connections on SQLite."""
 
+    engine: sa.engine.Engine
+
     def __init__(
         self,
         domain: Optional[Domain] = None,
@@ -61,8 +63,8 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         host: Optional[Text] = None,
         port: Optional[int] = None,
         db: Text = "rasa.db",
-        username: Text = None,
-        password: Text = None,
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
         event_broker: Optional[EventBroker] = None,
         login_db: Optional[Text] = None,
         query: Optional[Dict] = None,
