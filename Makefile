@@ -41,6 +41,12 @@ restore:
 handbook: setup
 	$(ENV) $(PY) -m pos_expert.handbook
 
+# The signal entities, slots and form slots of domain.yml, generated from the knowledge base between marker comments
+# (pos_expert/domain_blocks.py); `make validate` and the unit tests fail when they are stale.
+.PHONY: domain
+domain: setup
+	$(ENV) $(PY) -m pos_expert.domain_blocks
+
 # Lint, format and types of the assistant's code (settings in pyproject.toml).
 LINTED := pos_expert actions channels nlu_components runtime
 lint: setup
