@@ -134,7 +134,7 @@ def main(argv: Sequence[str]) -> int:
         logger.info("domain.yml: already up to date")
         return 0
     DOMAIN_PATH.write_text(fresh, encoding="utf-8")
-    logger.info("wrote the generated signal blocks of %s", DOMAIN_PATH.relative_to(ROOT))
+    logger.info("wrote the generated signal blocks of %s", DOMAIN_PATH)
     return 0
 
 
