@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from pos_expert import DiagnosisEngine, default_knowledge_base
 from pos_expert.engine import Diagnosis
 from pos_expert.payloads import answer_payload
+from pos_expert.responses import Responses, project_responses
 from pos_expert.text import lexicon_for
 
 KB = default_knowledge_base()
@@ -32,6 +33,12 @@ def audience_events(tracker: Tracker) -> List[SlotSet]:
     if audience in AUDIENCES and audience != tracker.get_slot("audience"):
         return [SlotSet("audience", audience)]
     return []
+
+
+def responses_of(domain: Dict[Text, Any]) -> Responses:
+    """The domain's responses as Rasa sends them with every call; the project's domain.yml when a caller
+    (a unit test, a script) passes no domain."""
+    return domain.get("responses") or project_responses()
 
 
 def evidence_from(tracker: Tracker) -> Dict[Text, Text]:

@@ -9,10 +9,12 @@ from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from
+from actions.common import ENGINE, KB, assess, audience_events, audience_of, excluded_from, responses_of
 from actions.facts import stated_facts
-from actions.state import case_summary, send_state, summary_text
+from actions.state import case_summary, send_state
+from pos_expert.engine import Diagnosis
 from pos_expert.knowledge import UNKNOWN
+from pos_expert.responses import ITEM_SEPARATOR, Responses, bulleted, numbered, render
 
 # How far the current round of questions has got; a new case or a rejected diagnosis starts it afresh.
 CASE_PROGRESS_SLOTS = ("case_messages", "unclear_replies", "pending_answer")
@@ -46,46 +48,94 @@ def adds_only_new_facts(tracker: Tracker) -> bool:
     return bool(facts) and all(tracker.get_slot(s) in (None, UNKNOWN) for s in facts)
 
 
-def _numbered(items) -> Text:
-    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+def _percent(probability: float) -> Text:
+    return f"{probability:.0%}"
 
 
 class ActionPresentDiagnosis(Action):
+    """The diagnosis in three bubbles (cause, steps, prevention with the 解决了吗 buttons); agents also get the
+    reasons and the console's state."""
+
     def name(self) -> Text:
         return "action_present_diagnosis"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        responses = responses_of(domain)
         diagnosis = assess(tracker)
         leader = diagnosis.leader
         if leader is None:
-            dispatcher.utter_message(text=ENGINE.explain(diagnosis))
-            send_state(dispatcher, tracker, diagnosis, stage="exhausted")
+            dispatcher.utter_message(response="utter_all_causes_excluded")
+            send_state(dispatcher, tracker, responses, diagnosis, stage="exhausted")
             return [SlotSet("diagnosed_cause", None)]
         cause = KB.cause(leader.cause_id)
-        if audience_of(tracker) == "agent":
-            header = f"【诊断结论】{cause.name_zh}(把握约{leader.probability:.0%})。请按以下话术向商户说明:"
+        audience = audience_of(tracker)
+        about_cause = {
+            "cause_name": cause.name_zh,
+            "confidence": _percent(leader.probability),
+            "cause_summary": cause.summary_zh,
+        }
+        if leader.probability >= KB.settings.stop_confidence:
+            dispatcher.utter_message(response="utter_diagnosis_confident", **about_cause)
         else:
-            header = f"根据您提供的情况,最可能的原因是:{cause.name_zh}。"
-        dispatcher.utter_message(text=header)
-        dispatcher.utter_message(text=f"{cause.summary_zh}\n\n为什么这样判断:{ENGINE.explain(diagnosis)}")
-        if leader.probability < KB.settings.stop_confidence:
             runner_up = diagnosis.ranking[1] if len(diagnosis.ranking) > 1 else None
-            dispatcher.utter_message(
-                response="utter_diagnosis_uncertain",
-                confidence=f"{leader.probability:.0%}",
-                runner_up=f"也可能是「{runner_up.name_zh}」(约{runner_up.probability:.0%})。" if runner_up else "",
-                first_check=cause.steps[0],
+            clause = (
+                render(
+                    responses,
+                    "utter_runner_up_clause",
+                    audience,
+                    cause_name=runner_up.name_zh,
+                    confidence=_percent(runner_up.probability),
+                )
+                if runner_up is not None
+                else ""
             )
-        dispatcher.utter_message(text=f"解决步骤:\n{_numbered(cause.steps)}")
+            dispatcher.utter_message(
+                response="utter_diagnosis_uncertain", runner_up=clause, first_check=cause.steps[0], **about_cause
+            )
+        if audience == "agent":
+            why_message(dispatcher, responses, diagnosis)
+        dispatcher.utter_message(response="utter_diagnosis_steps", steps=numbered(cause.steps))
         escalation = cause.escalation
         dispatcher.utter_message(
-            text="预防建议:\n"
-            + "\n".join(f"- {item}" for item in cause.prevention)
-            + f"\n\n需要联系时:请先联系{escalation.contact_first},准备好{'、'.join(escalation.have_ready)}。"
-            + escalation.handoff_when
+            response="utter_diagnosis_prevention",
+            prevention=bulleted(cause.prevention),
+            contact_first=escalation.contact_first,
+            have_ready=ITEM_SEPARATOR.join(escalation.have_ready),
+            handoff_when=escalation.handoff_when,
         )
-        send_state(dispatcher, tracker, diagnosis, stage="diagnosed", diagnosed_cause=cause.id)
+        send_state(dispatcher, tracker, responses, diagnosis, stage="diagnosed", diagnosed_cause=cause.id)
         return [SlotSet("diagnosed_cause", cause.id)]
+
+
+def why_message(dispatcher: CollectingDispatcher, responses: Responses, diagnosis: Diagnosis) -> None:
+    """Why the leader leads (utter_why_diagnosis), or that every cause is excluded."""
+    explanation = ENGINE.explain(diagnosis)
+    if explanation is None:
+        dispatcher.utter_message(response="utter_all_causes_excluded")
+        return
+    leader, runner_up = explanation.leader, explanation.runner_up
+    values = {
+        "cause_name": leader.name_zh,
+        "confidence": _percent(leader.probability),
+        "doubt": render(responses, "utter_why_doubt_clause", fact=explanation.doubt.fact_zh)
+        if explanation.doubt
+        else "",
+        "runner_up": (
+            render(
+                responses,
+                "utter_why_runner_up_clause",
+                cause_name=runner_up.name_zh,
+                confidence=_percent(runner_up.probability),
+            )
+            if runner_up
+            else ""
+        ),
+    }
+    if explanation.reasons:
+        reasons = ITEM_SEPARATOR.join(f.fact_zh for f in explanation.reasons)
+        dispatcher.utter_message(response="utter_why_diagnosis", reasons=reasons, **values)
+    else:
+        dispatcher.utter_message(response="utter_why_diagnosis_without_reasons", **values)
 
 
 class ActionRejectDiagnosis(Action):
@@ -102,7 +152,7 @@ class ActionRejectDiagnosis(Action):
         excluded = excluded_from(tracker)
         if cause_id and cause_id not in excluded:
             excluded.append(cause_id)
-            dispatcher.utter_message(text=f"好的,排除「{KB.cause(cause_id).name_zh}」,我们再看看其他可能。")
+            dispatcher.utter_message(response="utter_cause_excluded", cause_name=KB.cause(cause_id).name_zh)
         return [SlotSet("excluded_causes", excluded), SlotSet("diagnosed_cause", None)] + [
             SlotSet(s, None) for s in CASE_PROGRESS_SLOTS
         ]
@@ -115,26 +165,36 @@ class ActionExplain(Action):
         return "action_explain"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        responses = responses_of(domain)
         diagnosis = assess(tracker)
         if tracker.get_slot("diagnosed_cause") or diagnosis.finished:
-            dispatcher.utter_message(text=ENGINE.explain(diagnosis))
+            why_message(dispatcher, responses, diagnosis)
         elif diagnosis.evidence or tracker.active_loop_name:
-            dispatcher.utter_message(text=ENGINE.explain_question(diagnosis))
+            assert diagnosis.next_question is not None  # not finished
+            causes = ITEM_SEPARATOR.join(
+                render(
+                    responses, "utter_cause_with_confidence", cause_name=s.name_zh, confidence=_percent(s.probability)
+                )
+                for s in ENGINE.question_rivals(diagnosis)
+            )
+            topic = KB.signal(diagnosis.next_question).name_zh
+            dispatcher.utter_message(response="utter_why_question", causes=causes, topic=topic)
         else:
-            dispatcher.utter_message(text="我们还没开始诊断。请先描述一下收款遇到的问题,我会根据您的回答逐步排查原因。")
+            dispatcher.utter_message(response="utter_why_not_started")
         return []
 
 
 class ActionHandoff(Action):
+    """转人工: the case summary for whoever takes over; the agent console also gets it as data."""
+
     def name(self) -> Text:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        summary = case_summary(tracker)
-        dispatcher.utter_message(
-            text="好的,正在为您转接人工客服,请稍候。我已把目前的情况整理给客服,您不用重复描述。\n\n"
-            + summary_text(summary)
+        summary = case_summary(
+            tracker, responses_of(domain), tracker.get_slot("diagnosed_cause") or None, handed_off=True
         )
+        dispatcher.utter_message(response="utter_handoff", case_summary=summary["text"])
         if audience_of(tracker) == "agent":
             dispatcher.utter_message(json_message={"type": "handoff", "summary": summary})
         return []
@@ -147,5 +207,5 @@ class ActionRestartConversation(Action):
         return "action_restart_conversation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的,我们重新开始。请描述一下您遇到的收款问题。")
+        dispatcher.utter_message(response="utter_restarted")
         return [Restarted()]

@@ -20,11 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import KB, ask_question, asked_from, assess
+from actions.common import KB, ask_question, asked_from, assess, responses_of
 from actions.facts import ReplyReading, confirmed, read_reply, stated_facts
 from actions.payout import payout_events
 from actions.state import send_state
 from pos_expert.knowledge import UNKNOWN
+from pos_expert.responses import ITEM_SEPARATOR
 from pos_expert.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -119,12 +120,11 @@ def _pending(tracker: Tracker) -> Optional[Tuple[Text, Text]]:
 
 
 def _fact_list(facts: Dict[Text, Text]) -> Text:
-    return "、".join(KB.signal(s).answer(a).fact_zh for s, a in facts.items() if a != UNKNOWN)
+    return ITEM_SEPARATOR.join(KB.signal(s).answer(a).fact_zh for s, a in facts.items() if a != UNKNOWN)
 
 
 def _options_text(signal_id: Text) -> Text:
-    labels = [f"「{a.label_zh}」" for a in KB.signal(signal_id).answers if not a.is_unknown]
-    return "、".join(labels[:-1]) + f"还是{labels[-1]}" if len(labels) > 1 else labels[0]
+    return ITEM_SEPARATOR.join(f"「{a.label_zh}」" for a in KB.signal(signal_id).answers if not a.is_unknown)
 
 
 class ValidateDiagnosisForm(FormValidationAction):
@@ -201,12 +201,8 @@ class ValidateDiagnosisForm(FormValidationAction):
             self._acknowledge(dispatcher, reading, requested, other_facts, unclear)
         if reading.to_confirm and not reading.answers(requested):
             fact = KB.signal(requested).answer(reading.to_confirm).fact_zh
-            dispatcher.utter_message(
-                response="utter_confirm_answer",
-                fact=fact,
-                buttons=[{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}],
-            )
-            send_state(dispatcher, tracker, diagnosis, stage="confirming")
+            dispatcher.utter_message(response="utter_confirm_answer", fact=fact)
+            send_state(dispatcher, tracker, responses_of(domain), diagnosis, stage="confirming")
             return events + [
                 SlotSet(PENDING_SLOT, f"{requested}={reading.to_confirm}"),
                 SlotSet(REQUESTED_SLOT, requested),
@@ -221,7 +217,7 @@ class ValidateDiagnosisForm(FormValidationAction):
         # Always setting asked_signals also tells Rasa the message was handled (no rejection).
         events.append(SlotSet("asked_signals", asked))
         ask_question(dispatcher, tracker, next_question)
-        send_state(dispatcher, tracker, diagnosis, stage="asking")
+        send_state(dispatcher, tracker, responses_of(domain), diagnosis, stage="asking")
         return events + [SlotSet(REQUESTED_SLOT, next_question)]
 
     @staticmethod

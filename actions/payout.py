@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -17,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from pos_expert.payout import OVERDUE, PayoutEstimate, date_zh, expected_payout
+from pos_expert.responses import Responses, render
 from pos_expert.sale_time import sale_time
 
 logger = logging.getLogger(__name__)
@@ -60,13 +61,16 @@ def estimate_for(slots: Dict[Text, Any]) -> Optional[PayoutEstimate]:
         return None
 
 
-def payout_summary(slots: Dict[Text, Any], now: Optional[dt.datetime] = None) -> Optional[Dict[Text, Any]]:
-    """What the agent console shows about the payout date."""
+def payout_summary(
+    slots: Dict[Text, Any], responses: Responses, now: Optional[dt.datetime] = None
+) -> Optional[Dict[Text, Any]]:
+    """What the agent console shows about the payout date; `text` is what the merchant was told."""
     estimate = estimate_for(slots)
     if estimate is None:
         return None
     today = (now or local_now()).date()
     return {
+        "text": " ".join(payout_texts(responses, estimate, estimate.status(today))),
         "cycle": estimate.cycle,
         "sale_time": estimate.sale.isoformat(timespec="minutes"),
         "transaction_day": estimate.transaction_day.isoformat(),
@@ -111,13 +115,21 @@ def payout_events(
     if due == tracker.get_slot(DUE_SIGNAL) and not events:
         return events  # said already
     events.append(SlotSet(DUE_SIGNAL, due))
-    dispatcher.utter_message(
-        response=RESPONSE_OF_STATUS[status], cycle=estimate.cycle, payout_date=date_zh(estimate.payout_day)
-    )
-    if estimate.after_cutoff:
-        dispatcher.utter_message(
-            response="utter_payout_after_cutoff", transaction_day=date_zh(estimate.transaction_day)
-        )
-    if not estimate.holidays_known:
-        dispatcher.utter_message(response="utter_payout_calendar_unknown")
+    for name, values in payout_responses(estimate, status):
+        dispatcher.utter_message(response=name, **values)
     return events
+
+
+def payout_responses(estimate: PayoutEstimate, status: Text) -> List[Tuple[Text, Dict[Text, Text]]]:
+    """The responses that say the payout date, with their values, in order."""
+    said = [(RESPONSE_OF_STATUS[status], {"cycle": estimate.cycle, "payout_date": date_zh(estimate.payout_day)})]
+    if estimate.after_cutoff:
+        said.append(("utter_payout_after_cutoff", {"transaction_day": date_zh(estimate.transaction_day)}))
+    if not estimate.holidays_known:
+        said.append(("utter_payout_calendar_unknown", {}))
+    return said
+
+
+def payout_texts(responses: Responses, estimate: PayoutEstimate, status: Text) -> List[Text]:
+    """The same sentences as text, for the case summary."""
+    return [render(responses, name, **values) for name, values in payout_responses(estimate, status)]

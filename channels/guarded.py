@@ -28,20 +28,30 @@ from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from channels.limits import RATE_LIMITED_REPLY, RateLimiter, install_body_limit, max_body_bytes, shared_limiter
 from pos_expert.knowledge import default_knowledge_base
 from pos_expert.privacy import mask_pii
+from pos_expert.responses import project_responses, render
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 # the intents our buttons and the widget's welcome (/greet) send as payloads
-BUTTON_INTENTS = {"inform", "affirm", "deny", "dont_know", "reject_diagnosis", "request_human", "start_over", "greet"}
+BUTTON_INTENTS = {
+    "inform",
+    "affirm",
+    "deny",
+    "dont_know",
+    "reject_diagnosis",
+    "request_human",
+    "start_over",
+    "greet",
+    "ask_why",
+}
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
-EMPTY_MESSAGE_REPLY = "您好像没有输入内容。请描述一下收款遇到的问题,比如:顾客刷卡显示成功,但钱没到账。"
-TOO_LARGE_REPLY = "这条消息太长了,没有收到。请分几次发送,每次简单描述一下情况。"
-INVALID_MESSAGE_REPLY = "抱歉,这条消息的格式无法识别。请直接输入文字描述收款遇到的问题。"
-NO_REPLY_FALLBACK = (
-    "抱歉,诊断服务暂时出了点问题,现在无法完成诊断。您的消息已经记下,请稍后再发一次,或回复“转人工”联系客服。"
-)
+# The channel answers these itself, before any action runs; the text is the domain's (domain.yml responses).
+EMPTY_MESSAGE_REPLY = render(project_responses(), "utter_empty_message")
+TOO_LARGE_REPLY = render(project_responses(), "utter_message_too_long")
+INVALID_MESSAGE_REPLY = render(project_responses(), "utter_message_unreadable")
+NO_REPLY_FALLBACK = render(project_responses(), "utter_service_unavailable")
 
 
 def _is_button_payload(text: Text) -> bool:

@@ -26,10 +26,11 @@ from collections import OrderedDict
 from typing import Callable, Dict, Iterable, Optional, Text
 
 from pos_expert.privacy import mask_pii
+from pos_expert.responses import project_responses, render
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMITED_REPLY = "您发得太快了,请稍候再发。我们会按顺序处理您已经发出的消息。"
+RATE_LIMITED_REPLY = render(project_responses(), "utter_rate_limited")  # text in domain.yml
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 PUBLIC_PATH_PREFIXES = ("/webhooks/", "/socket.io")
 

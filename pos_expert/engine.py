@@ -224,31 +224,34 @@ class DiagnosisEngine:
         )
 
     # --- explanations -------------------------------------------------------------------
-    def explain(self, diagnosis: Diagnosis, max_facts: int = 3) -> str:
-        """因为您提到……,所以最可能是……"""
+    # The engine says why in data; the actions fill the domain's responses with it (utter_why_*).
+    def explain(self, diagnosis: Diagnosis, max_facts: int = 3) -> Optional["Explanation"]:
+        """Why the leader leads, or None when every cause is excluded."""
         leader = diagnosis.leader
         if leader is None:
-            return "您已经排除了所有已知原因,建议转人工客服进一步核查。"
-        facts = [f.fact_zh for f in leader.supporting[:max_facts]]
-        if facts:
-            text = f"因为您提到{'、'.join(facts)},所以最可能是「{leader.name_zh}」(把握约{leader.probability:.0%})。"
-        else:
-            text = (
-                f"根据目前的信息,最可能是「{leader.name_zh}」(把握约{leader.probability:.0%}),"
-                "不过还没有特别明确的证据。"
-            )
-        if leader.contradicting:
-            text += f"虽然{leader.contradicting[0].fact_zh}与此不太相符,但综合来看这个原因最吻合。"
+            return None
         runner_up = diagnosis.ranking[1] if len(diagnosis.ranking) > 1 else None
-        if runner_up is not None and runner_up.probability >= 0.05:
-            text += f"其次可能是「{runner_up.name_zh}」(约{runner_up.probability:.0%})。"
-        return text
+        return Explanation(
+            leader=leader,
+            reasons=leader.supporting[:max_facts],
+            doubt=leader.contradicting[0] if leader.contradicting else None,
+            runner_up=runner_up if runner_up is not None and runner_up.probability >= WORTH_NAMING else None,
+        )
 
-    def explain_question(self, diagnosis: Diagnosis) -> str:
-        """Why the current question is asked: which leading causes it separates."""
-        if diagnosis.next_question is None:
-            return self.explain(diagnosis)
-        top = [s for s in diagnosis.ranking[:3] if s.probability >= 0.05]
-        names = "、".join(f"「{s.name_zh}」({s.probability:.0%})" for s in top)
-        signal = self.kb.signal(diagnosis.next_question)
-        return f"目前可能性较大的是{names}。问「{signal.name_zh}」最能把它们区分开。"
+    def question_rivals(self, diagnosis: Diagnosis) -> Tuple[CauseScore, ...]:
+        """The leading causes that the next question separates (at most three, each worth naming)."""
+        return tuple(s for s in diagnosis.ranking[:3] if s.probability >= WORTH_NAMING)
+
+
+# A cause below this probability is not named as an alternative.
+WORTH_NAMING = 0.05
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the leader leads: its strongest facts, the strongest fact against it, the runner-up worth naming."""
+
+    leader: CauseScore
+    reasons: Tuple[Fact, ...]
+    doubt: Optional[Fact]
+    runner_up: Optional[CauseScore]

@@ -24,9 +24,13 @@ from actions.diagnosis import (
 from actions.diagnosis_form import INTERRUPTING_INTENTS, ValidateDiagnosisForm
 from actions.facts import CONFIRM_THRESHOLD, TAKE_THRESHOLD, read_reply, stated_facts
 from pos_expert import UNKNOWN, default_knowledge_base
+from pos_expert.responses import project_responses, render, variant
 
 SIGNAL_IDS = default_knowledge_base().signal_ids
 FORM = {"name": "diagnosis_form"}
+RESPONSES = project_responses()
+# What Rasa passes to a response besides the variables an action gives.
+MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
 DESCRIPTION = "顾客刷卡显示交易成功,也打了小票,可钱没到账"
 DESCRIPTION_FACTS = {"payment_channel": "card", "terminal_result": "success_slip", "income_check": "some_missing"}
 # Evidence on which the engine is sure enough to stop asking.
@@ -317,9 +321,8 @@ def test_a_fairly_sure_reading_is_confirmed_in_one_question(kb, form_reply, form
     assert events == [SlotSet("case_messages", 2), SlotSet("pending_answer", "transaction_record=not_found"),
                       SlotSet("requested_slot", "transaction_record")]
     fact = kb.signal("transaction_record").answer("not_found").fact_zh
-    assert messages == [{**message(response="utter_confirm_answer",
-                                   buttons=[{"title": "是的", "payload": "/affirm"},
-                                            {"title": "不是", "payload": "/deny"}]), "fact": fact}]
+    assert messages == [{**message(response="utter_confirm_answer"), "fact": fact}]
+    assert [b["payload"] for b in variant(RESPONSES, "utter_confirm_answer")["buttons"]] == ["/affirm", "/deny"]
 
 
 def test_a_confirmed_answer_is_taken(engine, form_reply, form_domain):
@@ -566,39 +569,85 @@ def test_the_form_stops_once_the_question_cap_is_reached(kb, engine, form_reply,
 
 # --- action_present_diagnosis -------------------------------------------------------------------------------
 
+def rendered(message_dict, audience="merchant"):
+    """The text Rasa makes of a dispatched response: the domain's variant filled with the action's values."""
+    values = {k: v for k, v in message_dict.items() if k not in MESSAGE_KEYS}
+    return render(RESPONSES, message_dict["response"], audience, **values)
+
+
 @pytest.mark.parametrize("audience", ["merchant", "agent"])
-def test_present_diagnosis_names_the_leader_explains_and_gives_steps(kb, engine, tracker_state, audience):
-    leader = engine.assess(CONCLUSIVE).leader.cause_id
-    cause = kb.cause(leader)
+def test_present_diagnosis_names_the_leader_and_gives_steps_and_prevention(kb, engine, tracker_state, audience):
+    diagnosis = engine.assess(CONCLUSIVE)
+    leader = diagnosis.leader
+    assert leader.probability >= kb.settings.stop_confidence
+    cause = kb.cause(leader.cause_id)
     state = tracker_state(slots={**CONCLUSIVE, "audience": audience, "asked_signals": ["transaction_record"]},
                           text="/dont_know", intent="dont_know", latest_action_name="diagnosis_form")
 
     events, messages = run(ActionPresentDiagnosis(), state)
 
-    assert events == [{"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": leader}]
-    text = "\n".join(m["text"] for m in messages if m["text"])
-    assert cause.name_zh in text
-    assert "为什么这样判断" in text
-    assert f"1. {cause.steps[0]}" in text
-    assert f"{len(cause.steps)}. {cause.steps[-1]}" in text
-    assert "预防建议" in text
-    assert cause.prevention[0] in text
-    custom = [m["custom"] for m in messages if m["custom"]]
+    assert events == [{"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": leader.cause_id}]
+    about_cause = {"cause_name": cause.name_zh, "confidence": f"{leader.probability:.0%}",
+                   "cause_summary": cause.summary_zh}
+    steps = {**message(response="utter_diagnosis_steps"),
+             "steps": "\n".join(f"{i}. {step}" for i, step in enumerate(cause.steps, 1))}
+    prevention = {**message(response="utter_diagnosis_prevention"),
+                  "prevention": "\n".join(f"- {item}" for item in cause.prevention),
+                  "contact_first": cause.escalation.contact_first,
+                  "have_ready": "、".join(cause.escalation.have_ready),
+                  "handoff_when": cause.escalation.handoff_when}
     if audience == "merchant":
-        assert custom == []
-        assert messages[0]["text"].startswith("根据您提供的情况")
-    else:
-        assert messages[0]["text"].startswith("【诊断结论】")
-        assert len(custom) == 1
-        payload = custom[0]
-        assert payload["type"] == "pos_diagnosis_state"
-        assert payload["stage"] == "diagnosed"
-        assert payload["diagnosed_cause"] == leader
-        assert payload["next_question"] is None
-        assert isinstance(payload["ranking"], list)
-        assert [r["cause"] for r in payload["ranking"]] == [s.cause_id for s in engine.assess(CONCLUSIVE).ranking]
-        assert payload["ranking"][0]["name_zh"] == cause.name_zh
-        json.dumps(payload, ensure_ascii=False)  # the console receives it as JSON
+        # mobile first: three bubbles, the reasons one tap away
+        assert messages == [{**message(response="utter_diagnosis_confident"), **about_cause}, steps, prevention]
+        buttons = variant(RESPONSES, "utter_diagnosis_prevention", "merchant")["buttons"]
+        assert [b["payload"] for b in buttons] == ["/affirm", "/reject_diagnosis", "/ask_why", "/request_human"]
+        assert rendered(messages[0]).startswith(f"根据您提供的情况,最可能的原因是「{cause.name_zh}」")
+        return
+    assert [m["response"] for m in messages] == [
+        "utter_diagnosis_confident", "utter_why_diagnosis", "utter_diagnosis_steps", "utter_diagnosis_prevention",
+        None]
+    assert messages[0] == {**message(response="utter_diagnosis_confident"), **about_cause}
+    assert messages[2:4] == [steps, prevention]
+    assert rendered(messages[0], "agent").startswith(f"【诊断结论】{cause.name_zh}")
+    payload = messages[4]["custom"]
+    assert payload["type"] == "pos_diagnosis_state"
+    assert payload["stage"] == "diagnosed"
+    assert payload["diagnosed_cause"] == leader.cause_id
+    assert payload["next_question"] is None
+    assert [r["cause"] for r in payload["ranking"]] == [s.cause_id for s in diagnosis.ranking]
+    assert payload["ranking"][0]["name_zh"] == cause.name_zh
+    assert f"诊断结论:{cause.name_zh}" in payload["case_summary"]["text"]
+    assert f"1. {cause.steps[0]}" in payload["case_summary"]["text"]
+    json.dumps(payload, ensure_ascii=False)  # the console receives it as JSON
+
+
+def test_an_uncertain_diagnosis_names_the_runner_up_and_the_first_check(kb, engine, tracker_state):
+    diagnosis = engine.assess(DESCRIPTION_FACTS)
+    leader, runner_up = diagnosis.ranking[0], diagnosis.ranking[1]
+    assert leader.probability < kb.settings.stop_confidence
+    state = tracker_state(slots={**DESCRIPTION_FACTS, "asked_signals": []}, latest_action_name="diagnosis_form")
+
+    _, messages = run(ActionPresentDiagnosis(), state)
+
+    assert len(messages) == 3
+    first = messages[0]
+    assert first["response"] == "utter_diagnosis_uncertain"
+    assert first["runner_up"] == f",也可能是「{runner_up.name_zh}」"
+    assert first["first_check"] == kb.cause(leader.cause_id).steps[0]
+    text = rendered(first)
+    assert f"「{leader.name_zh}」,但还不能完全确定,也可能是「{runner_up.name_zh}」。" in text
+    assert "{" not in text
+
+
+@pytest.mark.parametrize("audience", ["merchant", "agent"])
+@pytest.mark.parametrize("slots", [CONCLUSIVE, DESCRIPTION_FACTS], ids=["confident", "uncertain"])
+def test_every_diagnosis_response_is_filled_completely(tracker_state, audience, slots):
+    state = tracker_state(slots={**slots, "audience": audience}, latest_action_name="diagnosis_form")
+
+    _, messages = run(ActionPresentDiagnosis(), state)
+
+    texts = [rendered(m, audience) for m in messages if m["response"]]
+    assert texts and all(t and not re.search(r"{\w+}", t) for t in texts), texts
 
 
 def test_present_diagnosis_with_every_cause_excluded_sets_no_cause(kb, tracker_state):
@@ -607,7 +656,7 @@ def test_present_diagnosis_with_every_cause_excluded_sets_no_cause(kb, tracker_s
     events, messages = run(ActionPresentDiagnosis(), state)
 
     assert events == [SlotSet("diagnosed_cause", None)]
-    assert [m["text"] for m in messages] == ["您已经排除了所有已知原因,建议转人工客服进一步核查。"]
+    assert messages == [message(response="utter_all_causes_excluded")]
 
 
 # --- action_reject_diagnosis --------------------------------------------------------------------------------
@@ -621,7 +670,7 @@ def test_reject_diagnosis_excludes_the_diagnosed_cause(kb, tracker_state):
         {"event": "slot", "timestamp": None, "name": "excluded_causes", "value": ["bank_system"]},
         {"event": "slot", "timestamp": None, "name": "diagnosed_cause", "value": None},
     ] + FRESH_ROUND
-    assert len(messages) == 1 and f"排除「{kb.cause('bank_system').name_zh}」" in messages[0]["text"]
+    assert messages == [{**message(response="utter_cause_excluded"), "cause_name": kb.cause("bank_system").name_zh}]
 
 
 def test_reject_without_a_diagnosis_excludes_the_current_leader(engine, tracker_state):
@@ -651,11 +700,17 @@ def test_explain_after_a_diagnosis_gives_the_reasons(kb, engine, tracker_state):
     events, messages = run(ActionExplain(), state)
 
     assert events == []
-    assert len(messages) == 1
-    text = messages[0]["text"]
-    assert "所以最可能是" in text
-    assert kb.cause(engine.assess(CONCLUSIVE).leader.cause_id).name_zh in text
-    assert text == engine.explain(engine.assess(CONCLUSIVE))
+    explanation = engine.explain(engine.assess(CONCLUSIVE))
+    assert explanation.reasons and explanation.runner_up is None
+    assert messages == [{
+        **message(response="utter_why_diagnosis"),
+        "cause_name": explanation.leader.name_zh,
+        "confidence": f"{explanation.leader.probability:.0%}",
+        "reasons": "、".join(f.fact_zh for f in explanation.reasons),
+        "doubt": f"虽然{explanation.doubt.fact_zh}与此不太相符,但综合来看这个原因最吻合。" if explanation.doubt else "",
+        "runner_up": "",
+    }]
+    assert rendered(messages[0]).startswith(f"因为您提到{explanation.reasons[0].fact_zh}")
 
 
 def test_explain_after_a_diagnosis_explains_the_cause_even_if_the_engine_could_ask_more(engine, tracker_state):
@@ -668,8 +723,9 @@ def test_explain_after_a_diagnosis_explains_the_cause_even_if_the_engine_could_a
     events, messages = run(ActionExplain(), state)
 
     assert events == []
-    assert [m["text"] for m in messages] == [engine.explain(diagnosis)]
-    assert "所以最可能是" in messages[0]["text"]
+    assert len(messages) == 1 and messages[0]["response"] in ("utter_why_diagnosis", "utter_why_diagnosis_without_reasons")
+    runner_up = diagnosis.ranking[1]
+    assert messages[0]["runner_up"] == f"其次可能是「{runner_up.name_zh}」(约{runner_up.probability:.0%})。"
 
 
 def test_explain_during_the_form_says_why_the_question_is_asked(kb, engine, tracker_state, open_question):
@@ -679,17 +735,17 @@ def test_explain_during_the_form_says_why_the_question_is_asked(kb, engine, trac
 
     assert events == []
     diagnosis = engine.assess(DESCRIPTION_FACTS, questions_asked=1)
-    assert [m["text"] for m in messages] == [engine.explain_question(diagnosis)]
-    assert f"问「{kb.signal(open_question['requested_slot']).name_zh}」" in messages[0]["text"]
+    rivals = "、".join(f"「{s.name_zh}」({s.probability:.0%})" for s in engine.question_rivals(diagnosis))
+    assert messages == [{**message(response="utter_why_question"), "causes": rivals,
+                         "topic": kb.signal(diagnosis.next_question).name_zh}]
+    assert open_question["requested_slot"] == diagnosis.next_question
 
 
 def test_explain_before_any_fact_says_the_diagnosis_has_not_started(tracker_state):
     events, messages = run(ActionExplain(), tracker_state(text="为什么", intent="ask_why"))
 
     assert events == []
-    assert len(messages) == 1
-    assert "还没开始诊断" in messages[0]["text"]
-    assert "所以最可能是" not in messages[0]["text"]
+    assert messages == [message(response="utter_why_not_started")]
 
 
 # --- action_handoff -----------------------------------------------------------------------------------------
@@ -716,8 +772,10 @@ def test_handoff_summary_masks_card_and_mobile_numbers(tracker_state, user_event
     events, messages = run(ActionHandoff(), state)
 
     assert events == []
-    summary = messages[0]["text"]
-    assert summary.startswith("好的,正在为您转接人工客服")
+    assert messages[0]["response"] == "utter_handoff"
+    summary = messages[0]["case_summary"]
+    assert summary.startswith("【收款问题案件摘要】") and summary.endswith("状态:已转人工")
+    assert rendered(messages[0], audience).startswith("好的,正在为您转接人工客服")
     assert "*" * 12 + card[-4:] in summary
     assert "*" * 7 + mobile[-4:] in summary
     assert "/dont_know" not in summary
@@ -820,10 +878,7 @@ def test_restart_conversation_restarts_and_says_so(tracker_state):
 
     assert events == [Restarted()]
     assert events == [{"event": "restart", "timestamp": None}]
-    assert len(messages) == 1
-    assert re.search(r"[\u4e00-\u9fff]", messages[0]["text"])
-    assert "重新开始" in messages[0]["text"]
-    assert messages[0]["buttons"] == [] and messages[0]["custom"] == {}
+    assert messages == [message(response="utter_restarted")]
 
 
 def test_a_reply_read_as_start_over_that_answers_the_question_is_an_answer(engine, form_reply, form_domain):

@@ -121,21 +121,33 @@ def test_excluding_a_cause_moves_on_to_the_next(engine):
 def test_excluding_every_cause_finishes_without_a_leader(engine, kb):
     diagnosis = engine.assess({}, excluded=kb.cause_ids)
     assert diagnosis.leader is None and diagnosis.stop_reason == "all_causes_excluded"
-    assert "转人工" in engine.explain(diagnosis)
+    assert engine.explain(diagnosis) is None
 
 
-def test_explanation_names_the_evidence_and_the_cause(engine, kb):
+def test_explanation_gives_the_strongest_facts_the_doubt_and_the_runner_up(engine, kb):
     diagnosis = engine.assess(TYPICAL["network"])
-    text = engine.explain(diagnosis)
-    assert text.startswith("因为您提到终端当时报错或超时")
-    assert "所以最可能是「网络问题」" in text
-    assert "把握约" in text
+    explanation = engine.explain(diagnosis)
+    assert explanation.leader == diagnosis.leader and explanation.leader.cause_id == "network"
+    assert explanation.reasons == diagnosis.leader.supporting[:3]
+    assert explanation.reasons[0].signal_id == "terminal_result"  # 终端当时报错或超时: the strongest
+    assert [f.weight for f in explanation.reasons] == sorted((f.weight for f in explanation.reasons), reverse=True)
+    assert explanation.doubt == (diagnosis.leader.contradicting[0] if diagnosis.leader.contradicting else None)
+    runner_up = diagnosis.ranking[1]
+    assert explanation.runner_up == (runner_up if runner_up.probability >= 0.05 else None)
 
 
-def test_question_explanation_names_the_leading_causes(engine):
+def test_explanation_names_no_runner_up_below_five_percent(engine, kb):
+    diagnosis = engine.assess(TYPICAL["payment_method"])
+    assert diagnosis.ranking[1].probability < 0.05
+    assert engine.explain(diagnosis).runner_up is None
+
+
+def test_question_rivals_are_the_leading_causes_worth_naming(engine):
     diagnosis = engine.assess({"terminal_result": "success_slip"})
-    text = engine.explain_question(diagnosis)
-    assert diagnosis.leader.name_zh in text and "区分" in text
+    rivals = engine.question_rivals(diagnosis)
+    assert rivals[0] == diagnosis.leader and 1 < len(rivals) <= 3
+    assert all(r.probability >= 0.05 for r in rivals)
+
 
 
 def test_the_case_table_is_large_and_covers_every_cause(kb):

@@ -164,8 +164,8 @@ def test_a_button_payload_is_not_read_for_a_time(tracker_state):
 
 def test_the_console_summary():
     summary = payout_summary({"settlement_cycle": "next_working_day", "sale_time": "2026-09-30T15:00"},
-                             now=D(2026, 10, 5, 9, 0))
-    assert summary == {"cycle": "T+1", "sale_time": "2026-09-30T15:00", "transaction_day": "2026-09-30",
+                             RESPONSES, now=D(2026, 10, 5, 9, 0))
+    assert summary == {"text": "按T+1,这笔应在10月8日(周四)到账,现在还没到结算日。", "cycle": "T+1", "sale_time": "2026-09-30T15:00", "transaction_day": "2026-09-30",
                        "after_cutoff": False, "payout_date": "2026-10-08", "payout_date_zh": "10月8日(周四)",
                        "status": "not_due", "holidays_known": True}
 

@@ -42,6 +42,7 @@ def test_a_merchant_reaches_a_diagnosis_and_keeps_it_after_a_reload(context, sit
         labels = replies.all_inner_texts()
         label = next((t for t in labels if t.strip() != UNKNOWN_LABEL), labels[0])
         clients_before = page.locator(".rw-client").count()
+        bot_before = len(bot_texts(page))
         replies.filter(has_text=label).first.click()
         clicked.append(label)
         # The widget shows the chosen answer as the merchant's message, then the bot answers.
@@ -51,6 +52,14 @@ def test_a_merchant_reaches_a_diagnosis_and_keeps_it_after_a_reload(context, sit
     texts = bot_texts(page)
     steps = next((t for t in texts if "解决步骤" in t), None)
     assert steps is not None, texts
+    # Mobile first: the diagnosis is at most three bubbles (cause, steps, prevention with the buttons).
+    diagnosis = texts[bot_before:]
+    assert 1 < len(diagnosis) <= 3 and "最可能的原因" in diagnosis[0] and "预防建议" in diagnosis[-1], diagnosis
+    expect(replies.filter(has_text="为什么这么判断")).to_have_count(1)
+    first_bubble = page.locator(".rw-response").nth(bot_before)
+    first_bubble.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot_dir / "merchant-diagnosis.png"))
     assert "1. " in steps and "2. " in steps, steps
     # The numbered steps are shown one per line, not run together.
     assert re.search(r"\n\s*1\. ", steps), steps

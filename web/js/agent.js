@@ -9,6 +9,8 @@
   var SHORTCUTS = { Digit1: 0, Numpad1: 0, Digit2: 1, Numpad2: 1, Digit3: 2, Numpad3: 2 };
 
   var $ = function (id) { return document.getElementById(id); };
+  // The page's own words (agent.html, #ui-text data-*): this script composes no sentence.
+  var say = function (key) { return $("ui-text").dataset[key] || ""; };
   var session = load() || newSession();
   var busy = false;
 
@@ -51,13 +53,13 @@
         return response.json();
       })
       .then(function (messages) {
-        setStatus("ok", "已连接");
+        setStatus("ok", say("connected"));
         receive(messages || []);
         return true;
       })
       .catch(function (error) {
-        setStatus("error", "连接失败");
-        addLine("system", "没有连上诊断助手(" + error.message + "),请确认 Rasa 服务已启动,然后重发。");
+        setStatus("error", say("failed"));
+        addLine("system", say("sendFailed") + " (" + error.message + ")");
         return false;
       })
       .then(function (ok) {
@@ -106,13 +108,6 @@
     return Math.round((p || 0) * 100) + "%";
   }
 
-  function payloadFor(signal, option) {
-    if (option.answer === "unknown") return "/dont_know";
-    var entity = {};
-    entity[signal] = option.answer;
-    return "/inform" + JSON.stringify(entity);
-  }
-
   function answerButton(label, payload, className) {
     var button = el("button", "btn " + (className || ""), label);
     button.type = "button";
@@ -130,7 +125,7 @@
 
   function renderTranscript() {
     var list = clear($("transcript"));
-    var names = { merchant: "商户", bot: "助手", system: "提示" };
+    var names = { merchant: say("merchant"), bot: say("bot"), system: say("system") };
     session.transcript.forEach(function (line) {
       var item = el("li", "line line-" + line.who);
       item.appendChild(el("span", "who", names[line.who] || ""));
@@ -162,7 +157,7 @@
       $("question-script").textContent = q.question_agent;
       var options = clear($("question-options"));
       q.options.forEach(function (option) {
-        options.appendChild(answerButton(option.label_zh, payloadFor(q.signal, option),
+        options.appendChild(answerButton(option.label_zh, option.payload,
           option.answer === "unknown" ? "option option-unknown" : "option"));
       });
     }
@@ -170,7 +165,7 @@
       var s = state.solution;
       var leader = (state.ranking || []).filter(function (r) { return r.cause === s.cause; })[0];
       $("solution-name").textContent = s.name_zh;
-      $("solution-confidence").textContent = leader ? "把握约 " + pct(leader.probability) : "";
+      $("solution-confidence").textContent = leader ? say("confidence") + " " + pct(leader.probability) : "";
       $("solution-summary").textContent = s.summary_zh;
       fillList($("solution-steps"), s.steps);
       fillList($("solution-prevention"), s.prevention);
@@ -190,7 +185,7 @@
     var list = clear($("ranking"));
     var state = session.state;
     if (!state) {
-      list.appendChild(el("li", "placeholder", "录入商户的描述后,这里会实时显示各个可能原因的把握。"));
+      list.appendChild(el("li", "placeholder", say("rankingEmpty")));
       $("facts-box").hidden = true;
       return;
     }
@@ -219,7 +214,7 @@
       var item = el("li", "cause excluded");
       var head = el("div", "cause-head");
       head.appendChild(el("span", "cause-name", name));
-      head.appendChild(el("span", "cause-pct", "已排除"));
+      head.appendChild(el("span", "cause-pct", say("excluded")));
       item.appendChild(head);
       list.appendChild(item);
     });
@@ -228,44 +223,20 @@
       facts.appendChild(el("li", e.answer === "unknown" ? "unknown" : null, e.fact_zh));
     });
     var payout = state.case_summary && state.case_summary.payout;
-    if (payout) {
-      facts.appendChild(el("li", "payout", "预计到账日:按" + payout.cycle + "应在" + payout.payout_date_zh + "到账" +
-        (payout.status === "overdue" ? "(已过期)" : payout.status === "due_today" ? "(今天)" : "(未到期)") +
-        (payout.holidays_known ? "" : ",节假日安排未公布,只按周末推算")));
-    }
+    if (payout) facts.appendChild(el("li", "payout", payout.text));
     $("facts-box").hidden = !(state.evidence || []).length && !payout;
   }
 
+  // The copyable summary is rendered once, by the assistant (utter_case_summary in domain.yml).
   function summaryText() {
     var state = session.state;
     var summary = session.handoff || (state && state.case_summary);
-    if (!summary) return "";
-    var lines = ["【收款问题案件摘要】通话编号:" + session.sender];
-    if ((summary.merchant_said || []).length) lines.push("商户描述:" + summary.merchant_said.join(";"));
-    lines.push("已确认情况:" + ((summary.facts || []).length ? "" : "暂无"));
-    (summary.facts || []).forEach(function (f) { lines.push("- " + f); });
-    var solution = state && state.stage === "diagnosed" ? state.solution : null;
-    if (solution) {
-      lines.push("诊断结论:" + solution.name_zh + (summary.confidence != null ? "(把握约" + pct(summary.confidence) + ")" : ""));
-    } else if (summary.leading_cause) {
-      lines.push("初步判断:" + summary.leading_cause + "(把握约" + pct(summary.confidence) + ",尚未确诊)");
-    }
-    if ((summary.excluded || []).length) lines.push("已排除:" + summary.excluded.join("、"));
-    if (summary.payout) lines.push("预计到账日:按" + summary.payout.cycle + "应在" + summary.payout.payout_date_zh + "到账");
-    if (solution) {
-      lines.push("处理步骤:");
-      solution.steps.forEach(function (step, i) { lines.push(i + 1 + ". " + step); });
-      if (solution.escalation && solution.escalation.contact_first) {
-        lines.push("升级联系:" + solution.escalation.contact_first);
-      }
-    }
-    if (session.handoff) lines.push("状态:已转人工");
-    return lines.join("\n");
+    return (summary && summary.text) || "";
   }
 
   function renderSummary() {
     var text = summaryText();
-    $("summary").value = text || "尚无内容";
+    $("summary").value = text || say("summaryEmpty");
     $("copy-summary").disabled = !text;
   }
 
@@ -274,7 +245,7 @@
     Array.prototype.forEach.call(document.querySelectorAll(".console button"), function (b) {
       if (b.id !== "copy-summary") b.disabled = on;
     });
-    if (on) setStatus("busy", "等待助手…");
+    if (on) setStatus("busy", say("busy"));
   }
 
   function setStatus(kind, text) {
@@ -293,10 +264,10 @@
       area.select();
       var ok = false;
       try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      done(ok ? "已复制" : "已选中,请按 Ctrl+C 复制");
+      done(ok ? say("copied") : say("selected"));
     };
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(function () { done("已复制到剪贴板"); }, fallback);
+      navigator.clipboard.writeText(text).then(function () { done(say("copiedClipboard")); }, fallback);
     } else {
       fallback();
     }
@@ -336,7 +307,7 @@
     session = newSession();
     save();
     $("copy-status").textContent = "";
-    setStatus("idle", "新来电");
+    setStatus("idle", say("newCall"));
     render();
     $("say").value = "";
     $("say").focus();
@@ -344,17 +315,16 @@
 
   // The Rasa server answers only pages opened at CORS_ORIGIN (http://localhost:WEB_PORT, not 127.0.0.1).
   function unreachable() {
-    setStatus("error", "连接失败");
+    setStatus("error", say("failed"));
     var page = window.location.protocol + "//localhost" + (window.location.port ? ":" + window.location.port : "");
-    $("status").title = "连不上诊断助手 " + window.POS_CONFIG.rasaUrl + ":请确认服务已启动(make run),并用 " + page +
-      " 打开本页(服务只接受这个地址的页面)。";
+    $("status").title = say("unreachable").replace("{url}", window.POS_CONFIG.rasaUrl).replace("{page}", page);
     var item = el("li", "line line-system");
-    item.appendChild(el("span", "who", "提示"));
+    item.appendChild(el("span", "who", say("system")));
     item.appendChild(el("span", "text", $("status").title));
     $("transcript").appendChild(item);
   }
   fetch(window.POS_CONFIG.rasaUrl + "/webhooks/rest/", { method: "GET" })
-    .then(function (r) { if (r.ok) setStatus("ok", "已连接"); else unreachable(); })
+    .then(function (r) { if (r.ok) setStatus("ok", say("connected")); else unreachable(); })
     .catch(unreachable);
 
   render();

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var mount = document.getElementById("webchat");
+  var words = mount.dataset; // the widget's words are the page's (index.html #webchat data-*)
   if (!window.WebChat || !window.WebChat.default) {
     document.getElementById("chat-error").hidden = false;
     return;
@@ -16,10 +17,10 @@
       // welcome is asked for in words.
       initPayload: "/greet",
       customData: { audience: "merchant" },
-      title: "在线诊断",
-      subtitle: "一般回答三五个问题就能找到原因",
-      inputTextFieldHint: "请描述收款遇到的问题,按回车发送…",
-      connectingText: "正在连接…",
+      title: words.title,
+      subtitle: words.subtitle,
+      inputTextFieldHint: words.inputHint,
+      connectingText: words.connecting,
       embedded: true,
       showCloseButton: false,
       showFullScreenButton: false,
