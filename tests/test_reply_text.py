@@ -1,5 +1,6 @@
 """No Chinese sentence is composed in Python or JavaScript: reply text lives in domain.yml's responses (and the
-knowledge base), page words in the HTML. The check reads every string literal of the code that writes replies.
+knowledge base), page words in the HTML, the handbook's wording in its template (knowledge/handbook.md.j2). The
+check reads every string literal of the code that writes replies or documents.
 
 Allowed, each for its stated reason: words the code *reads* (ENDING_WORDS: what a merchant types to end a case)
 and the date format of the payout date (10月8日(周四)).
@@ -23,6 +24,7 @@ WRITERS = sorted(
         ROOT / "pos_expert" / "payout.py",
         ROOT / "pos_expert" / "responses.py",
         ROOT / "pos_expert" / "payloads.py",
+        ROOT / "pos_expert" / "handbook.py",
         ROOT / "nlu_components" / "fallback.py",
     ]
 )

@@ -46,7 +46,12 @@ def test_a_merchant_reaches_the_right_diagnosis(persona_runs, cause_id):
     messages, _, diagnosed = persona_runs[cause_id]
     assert diagnosed == cause_id, [m.get("text") for m in messages]
     texts = "\n".join(m.get("text") or "" for m in messages)
-    assert "解决步骤" in texts and "1. " in texts and "为什么这样判断" in texts
+    assert "解决步骤" in texts and "1. " in texts and "预防建议" in texts
+    # On a phone: the diagnosis is three bubbles, the last with the buttons, "为什么" one tap away.
+    start = next(i for i, m in enumerate(messages) if "最可能的原因" in (m.get("text") or ""))
+    diagnosis = messages[start:]
+    assert len(diagnosis) == 3, [m.get("text") for m in diagnosis]
+    assert "/ask_why" in [b["payload"] for b in diagnosis[-1].get("buttons") or []]
 
 
 def test_median_messages_to_a_diagnosis(persona_runs):
