@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DESCRIPTION = "顾客刷卡显示交易成功,也打了小票,可是钱一直没到账"
 UNKNOWN_LABEL = "不清楚"
+PHONE = {"width": 390, "height": 844}
 
 
 def bot_texts(page):
@@ -56,10 +57,13 @@ def test_a_merchant_reaches_a_diagnosis_and_keeps_it_after_a_reload(context, sit
     diagnosis = texts[bot_before:]
     assert 1 < len(diagnosis) <= 3 and "最可能的原因" in diagnosis[0] and "预防建议" in diagnosis[-1], diagnosis
     expect(replies.filter(has_text="为什么这么判断")).to_have_count(1)
-    first_bubble = page.locator(".rw-response").nth(bot_before)
-    first_bubble.evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
+    # For the README: the diagnosis as a phone shows it.
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.locator(".rw-response").nth(bot_before).evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
     page.screenshot(path=str(screenshot_dir / "merchant-diagnosis.png"))
+    page.set_viewport_size(desktop)
     assert "1. " in steps and "2. " in steps, steps
     # The numbered steps are shown one per line, not run together.
     assert re.search(r"\n\s*1\. ", steps), steps
