@@ -1,5 +1,8 @@
 """The scale-out stack (scripts/scaleout.sh) for tests/scaleout: started once, stopped at the end even on failure.
 
+`scripts/scaleout.sh start` provisions, then runs Procfile.scaleout with honcho in the background (its own
+process group); `stop` sends honcho SIGTERM, which stops every process.
+
 These tests install Debian packages when missing and start seven processes, so they run only when asked
 for by path (`pytest tests/scaleout`, `make test-scaleout`); `pytest tests` skips them.
 """
@@ -12,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -72,11 +76,27 @@ class Stack:
                               timeout=timeout, check=check)
 
     def pid(self, name: str) -> int:
+        """The pid of a Rasa or action server, which its respawn.sh loop keeps in run/NAME.pid."""
         return int((self.state / "run" / f"{name}.pid").read_text())
 
-    def kill(self, name: str) -> None:
-        """SIGKILL the process group of one Rasa instance (no clean shutdown)."""
-        os.killpg(self.pid(name), signal.SIGKILL)
+    def kill(self, name: str) -> int:
+        """SIGKILL one Rasa instance (no clean shutdown); returns its pid.
+
+        The server process alone, not its process group: the group is its Procfile line, whose respawn.sh
+        loop must survive to start the server again (if the loop died, honcho would stop the whole stack).
+        """
+        pid = self.pid(name)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def is_up(self, name: str) -> bool:
+        """True when the Rasa instance answers /status with its model loaded."""
+        url = f"http://{self.rasa_addr[name]}/status?token={self.token}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
 
     def wait_port_closed(self, name: str, timeout: float = 30) -> None:
         host, port = self.rasa_addr[name].split(":")

@@ -4,6 +4,7 @@
 conversation must still reach its diagnosis, and every user message acknowledged to the client must be
 in PostgreSQL. The one allowed failure: a request that was in flight on the killed instance gets 502
 from nginx (it may already have been stored, so nginx does not resend it); the client retries it once.
+The killed instance's Procfile line (scripts/scaleout/respawn.sh) starts it again: it must come back.
 """
 import json
 import random
@@ -27,6 +28,7 @@ AFTER_DIAGNOSIS = ("为什么这么说", "/affirm")
 KILL_AFTER_MESSAGES = 20  # acknowledged messages before the kill: about one in five of the run
 KILLED = "rasa-1"
 SURVIVOR = "rasa-2"
+BACK_WITHIN = 300  # seconds for the killed instance to be started again and load its model (2 busy cores)
 # Rasa's ticket lock polls every second; a retry less than a second after the killed request took its
 # ticket can outlive its own ticket and then wait forever (docs/scaleout.md): the client waits 2 s.
 RETRY_DELAY = 2.0
@@ -75,6 +77,10 @@ class Run:
         self.home = {}  # sender -> instance of its first answer
         self.kill_time = None
         self.dead_time = None
+        self.killed_pid = None
+        # the last moment the killed instance was seen down, and when it answered again (respawn.sh)
+        self.last_down = None
+        self.back_time = None
         self.in_flight_at_kill = []
         self.requests = []  # one dict per message
 
@@ -144,12 +150,13 @@ def _converse(stack, run, sender, case, rng):
 
 
 def _killer(stack, run, deadline):
-    """SIGKILL rasa-1 once enough messages went through and one of its conversations has a message in flight."""
+    """SIGKILL rasa-1 once enough messages went through and one of its conversations has a message in flight;
+    then wait for its respawn.sh loop to bring it back."""
     while time.monotonic() < deadline:
         with run.lock:
             busy = [s for s in run.in_flight if run.home.get(s) == KILLED]
             if run.acked >= KILL_AFTER_MESSAGES and busy:
-                stack.kill(KILLED)
+                run.killed_pid = stack.kill(KILLED)
                 run.kill_time = time.monotonic()
                 break
         time.sleep(0.05)
@@ -162,6 +169,14 @@ def _killer(stack, run, deadline):
         run.dead_time = time.monotonic()
         # every conversation waiting for an answer (a first message has no known instance yet)
         run.in_flight_at_kill = list(run.in_flight)
+    back_deadline = run.kill_time + BACK_WITHIN
+    while time.monotonic() < back_deadline:
+        probe_start = time.monotonic()
+        if stack.is_up(KILLED):
+            run.back_time = time.monotonic()
+            return
+        run.last_down = probe_start
+        time.sleep(0.5)
 
 
 def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(stack):
@@ -176,8 +191,8 @@ def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(sta
         futures = {sender: pool.submit(_converse, stack, run, sender, case, random.Random(i))
                    for i, (sender, case) in enumerate(conversations)}
         outcomes = {sender: future.result(timeout=1200) for sender, future in futures.items()}
-    killer.join(timeout=30)
     duration = time.monotonic() - began
+    killer.join(timeout=BACK_WITHIN + 60)
     assert run.kill_time is not None, "the run ended before rasa-1 could be killed"
     kill_at = run.kill_time
 
@@ -188,6 +203,8 @@ def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(sta
     log_instances = {stack.instance(e["upstream"]) for e in log if e["uri"] == "/webhooks/rest/webhook"
                      and e["status"] == "200"}
     after_kill = [r for r in run.requests if r["ok"] and r["start"] > kill_at]
+    # respawn.sh starts rasa-1 again; once it answers, nginx may send its conversations back to it
+    while_down = [r for r in after_kill if run.last_down is not None and r["end"] < run.last_down]
 
     # --- errors, retries, lost messages -------------------------------------------------------------
     errors = [r for r in run.requests if not r["ok"] or r["fallback"]]
@@ -221,8 +238,13 @@ def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(sta
           f"messages, {len(in_flight)} requests in flight; first attempts failed: {len(retried)} "
           f"(retried once), errors after the retry: {len(errors)}, lost: {lost}, duplicated: {duplicated}; "
           f"diagnosed right: {right}/{CONVERSATIONS}")
+    if run.back_time is not None:
+        back_to_killed = sum(1 for r in after_kill if r["instance"] == KILLED)
+        print(f"[scaleout] {KILLED} started again by respawn.sh: answering {run.back_time - kill_at:.1f} s after the "
+              f"kill (pid {run.killed_pid} -> {stack.pid(KILLED)}); {len(while_down)} messages answered by {SURVIVOR} "
+              f"while it was down, {back_to_killed} by {KILLED} after it came back")
     if recover:
-        print(f"[scaleout] kill-and-recover (kill -> that conversation answered by {SURVIVOR}): "
+        print("[scaleout] kill-and-recover (kill -> that conversation answered again): "
               f"all {len(recover)} conversations max {max(recover.values()):.1f} s; "
               f"with a message in flight max {max(recover_in_flight, default=0):.1f} s, "
               + (f"idle ones median {statistics.median(recover_idle):.1f} s max {max(recover_idle):.1f} s"
@@ -235,9 +257,10 @@ def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(sta
     # one conversation, one instance: before the kill every message of a conversation went to its home
     for sender in {r["sender"] for r in before_kill}:
         assert {r["instance"] for r in before_kill if r["sender"] == sender} == {run.home[sender]}, sender
-    # after it, everything went to the survivor
+    # after it, everything went to the survivor until the killed instance was back
     assert after_kill, "no message was sent after the kill"
-    assert {r["instance"] for r in after_kill} == {SURVIVOR}
+    assert while_down, "no message was answered while rasa-1 was down"
+    assert {r["instance"] for r in while_down} == {SURVIVOR}
     assert errors == [], json.dumps(failures, ensure_ascii=False, default=str)
     # only requests that were in flight on the killed instance may have needed their retry
     for r in retried:
@@ -254,3 +277,8 @@ def test_twenty_conversations_spread_over_both_and_survive_a_killed_instance(sta
              for sender, case in conversations if diagnosed[sender] != case["cause"]}
     assert not wrong, json.dumps(wrong, ensure_ascii=False, indent=1)
     assert killed_conversations, "no conversation of the killed instance went on after the kill"
+    # the killed server came back: its Procfile line's respawn.sh loop started it again, honcho kept running
+    assert run.back_time is not None, f"{KILLED} did not answer again within {BACK_WITHIN} s of the kill"
+    assert stack.pid(KILLED) != run.killed_pid
+    status = stack.script("status", check=False)
+    assert status.returncode == 0, status.stdout + status.stderr
