@@ -3,7 +3,7 @@
     python -m bench.calls [--model models/pos-assistant.tar.gz] [--cases 12]
 
 Starts our action server, a counting proxy in front of it and the Rasa server (pointed at the proxy)
-on loopback, plays held-out typed conversations (tests/typed_eval/) one message at a time, and counts
+on loopback, plays held-out typed conversations (launcher/datasets.py) one message at a time, and counts
 the POSTs the Rasa server sends to the action server during each message, by action name. The opening
 (the first message of a conversation, which also starts the session) and the answers are shown apart.
 Run it with a model trained before and after a change to compare (the domain decides which actions are
@@ -21,10 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List
 
-from bench.servers import LOOPBACK, LoopbackServers
-from bench.simulator import RestClient
+from bench.servers import LoopbackServers
 from bench.typed import converse_typed, load_typed_cases
-from launcher.servers import MODEL, TOKEN
+from launcher.conversation import RestClient
+from launcher.servers import LOOPBACK, MODEL, TOKEN
 
 
 class CountingProxy:
@@ -97,7 +97,7 @@ def measure(model: Path, cases: int) -> dict:
         servers.env["ACTION_ENDPOINT_URL"] = proxy.url
         try:
             servers.start_rasa()
-            client = CountingClient(servers.rasa_url, proxy)
+            client = CountingClient(servers.url, proxy)
             typed = load_typed_cases()
             picked = [c for i, c in enumerate(typed) if i % max(1, len(typed) // cases) == 0][:cases]
             for case in picked:

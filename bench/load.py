@@ -1,6 +1,6 @@
 """Speed through the full stack: sequential latency and concurrent conversations, over REST.
 
-Traffic for our assistant is typed conversations first (tests/typed_eval/: the merchant types every
+Traffic for our assistant is typed conversations first (held out, launcher/datasets.py: the merchant types every
 answer, bench/typed.py), the same conversations answered with the buttons second, and the personas'
 own conversations; for the vanilla assistant it is moodbot conversations, for the reference bot
 (bench/reference.py) its form. Every loop is bounded by a message budget and a deadline; requests
@@ -8,7 +8,8 @@ have a timeout.
 
 Errors are counted, not timed as fast successes: a failed request, a timeout (counted on its own too),
 an empty reply, the guarded channel's canned apology (sent when the bot produced nothing, e.g. a failed
-action) or the rate limit's answer: bench.simulator.error_reply decides.
+action) or the rate limit's answer: launcher.conversation.error_reply decides. Each conversation is played
+by the conversation runner (launcher/conversation.py).
 """
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ import math
 import statistics
 import threading
 import time
-import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from bench.simulator import Dialogue, Persona, RestClient, error_reply
+from bench.simulator import Dialogue, Persona
+from launcher.conversation import NO_BUDGET, RestClient, Turn, run_conversation
 from pos_expert.payloads import answer_payload, asked_signal
 
 # `rasa init`'s moodbot: greet, mood_great / mood_unhappy, affirm / deny, bot_challenge, goodbye.
@@ -38,13 +39,12 @@ class ScriptDialogue:
 
     def __init__(self, messages: Sequence[str]):
         self.messages = list(messages)
-        self.sent = 0
 
     def first(self) -> str:
         return self.messages[0]
 
-    def next(self, replies) -> Optional[str]:
-        return self.messages[self.sent] if self.sent < len(self.messages) else None
+    def next(self, turn: Turn) -> Optional[str]:
+        return self.messages[turn.number] if turn.number < len(self.messages) else None
 
 
 DialogueFactory = Callable[[int], Tuple[str, object]]
@@ -65,21 +65,17 @@ class TypedDialogue:
     (不知道 when it has none), or the button payload when `clicking`.
     """
 
-    def __init__(self, case, clicking: bool = False, max_messages: int = 12):
+    def __init__(self, case, clicking: bool = False):
         self.case = case
         self.clicking = clicking
-        self.max_messages = max_messages
-        self.sent = 0
 
     def first(self) -> str:
         return self.case.opening
 
-    def next(self, replies) -> Optional[str]:
-        if self.sent >= self.max_messages:
-            return None
-        asked = asked_signal(replies)
+    def next(self, turn: Turn) -> Optional[str]:
+        asked = asked_signal(turn.replies)
         if asked is None:
-            texts = " ".join(r.get("text") or "" for r in replies)
+            texts = " ".join(r.get("text") or "" for r in turn.replies)
             return "是的" if "对吗" in texts and not self.clicking else None
         reply = self.case.answers.get(asked)
         if self.clicking:
@@ -94,14 +90,16 @@ def typed_traffic(cases, label: str, clicking: bool = False) -> DialogueFactory:
     return make
 
 
-# bench.simulator.error_reply's reasons, as the short keys of the load report
+# launcher.conversation.error_reply's reasons, as the short keys of the load report
 ERROR_KIND = {"empty reply": "empty", "the guard's apology": "apology", "rate limited": "rate_limited"}
 
 
-def reply_error(replies) -> Optional[str]:
-    """Why a reply counts as an error (None when it is a real answer)."""
-    problem = error_reply(replies)
-    return None if problem is None else ERROR_KIND.get(problem, problem)
+def error_kind(turn: Turn) -> str:
+    """The load report's key for a turn that counts as an error."""
+    if turn.failure is not None:
+        timeout = isinstance(turn.failure, TimeoutError) or "timed out" in str(turn.failure)
+        return "timeout" if timeout else "request"
+    return ERROR_KIND.get(turn.problem, turn.problem)
 
 
 def vanilla_traffic(label: str) -> DialogueFactory:
@@ -139,28 +137,16 @@ def run_load(client: RestClient, make_dialogue: DialogueFactory, total_messages:
         while True:
             with lock:
                 sender, dialogue = make_dialogue(next(conversation_ids))
-            text = dialogue.first()
-            while text is not None:
-                if not take():
-                    return
-                try:
-                    replies, latency = client.say(sender, text)
-                except (urllib.error.URLError, OSError, ValueError) as error:
-                    timeout = isinstance(error, TimeoutError) or "timed out" in str(error)
-                    with lock:
+            record = run_conversation(client, sender, dialogue, stop_on_error_reply=True, may_send=take)
+            with lock:
+                for turn in record.turns:
+                    if turn.error:
                         errors[0] += 1
-                        kinds["timeout" if timeout else "request"] += 1
-                    break
-                problem = reply_error(replies)
-                if problem:
-                    with lock:
-                        errors[0] += 1
-                        kinds[problem] += 1
-                    break
-                with lock:
-                    latencies.append(latency)
-                dialogue.sent += 1
-                text = dialogue.next(replies)
+                        kinds[error_kind(turn)] += 1
+                    else:
+                        latencies.append(turn.latency)
+            if record.stop_reason == NO_BUDGET:
+                return
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(worker, range(concurrency)))

@@ -1,10 +1,10 @@
 """Baseline (b): our NLU pipeline vs Rasa's default recipe, 3-fold cross-validated on the same data.
 
-Ours: tests/config_crossval.yml (generated from config.yml: the intent pipeline without the fallback
-and without the fact extractor). Our facts are measured on typed conversations instead (bench/typed.py:
-fact precision and recall per signal). Rasa's default (bench/config_rasa_default.yml) extracts entities
+Ours: the cross-validation config scripts/crossval_config.py generates from config.yml (the intent pipeline
+without the fallback and the fact extractor). Our facts are measured on typed conversations instead
+(bench/typed.py: fact precision and recall per signal). Rasa's default (bench/config_rasa_default.yml) extracts entities
 with DIET trained on our annotations: its entity F1 is read from DIETClassifier_report.json of the
-same cross-validation. The trained model is also scored on the clean held-out set (tests/nlu_holdout/).
+same cross-validation. The trained model is also scored on the clean held-out set (launcher/datasets.py).
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
+from launcher.datasets import NLU_HOLDOUT
+
 ROOT = Path(__file__).resolve().parents[1]
-HOLDOUT = ROOT / "tests" / "nlu_holdout"
 DEFAULT_CONFIG = Path(__file__).with_name("config_rasa_default.yml")
 DEFAULT_JIEBA_CONFIG = Path(__file__).with_name("config_rasa_default_jieba.yml")
 _MISALIGNED = re.compile(r"Misaligned entity annotation in message '([^']*)'")
@@ -49,7 +50,7 @@ def read_cross_validation(config: Path, out: Path, seconds: Optional[float] = No
     intents = _read(out / "intent_report.json") or {}
     macro = intents.get("macro avg") or {}
     result = {
-        "config": label or (str(config.relative_to(ROOT)) if config.is_relative_to(ROOT) else str(config)),
+        "config": label or shown(config),
         "seconds": seconds,
         "intent_macro_f1": macro.get("f1-score"),
         "intent_accuracy": intents.get("accuracy"),
@@ -74,6 +75,11 @@ def read_cross_validation(config: Path, out: Path, seconds: Optional[float] = No
     return result
 
 
+def shown(path: Path) -> str:
+    """A path as the report shows it: relative to the checkout when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def annotated_examples(nlu: Path) -> int:
     """Training examples with at least one entity annotation ([text](entity) or [text]{...})."""
     files = [nlu] if nlu.is_file() else sorted(nlu.rglob("*.yml")) + sorted(nlu.rglob("*.yaml"))
@@ -81,8 +87,9 @@ def annotated_examples(nlu: Path) -> int:
                if line.strip().startswith("- ") and _ANNOTATED.search(line))
 
 
-def evaluate_holdout(model: Path, out: Path, env: Dict[str, str], nlu: Path = HOLDOUT, timeout: float = 1800) -> dict:
+def evaluate_holdout(model: Path, out: Path, env: Dict[str, str], nlu: Path = NLU_HOLDOUT,
+                     timeout: float = 1800) -> dict:
     """Intent figures of the trained model on the clean held-out set."""
     seconds = _run([RASA, "test", "nlu", "--nlu", str(nlu), "--model", str(model), "--out", str(out)],
                    out.parent / f"{out.name}.log", env, timeout)
-    return read_cross_validation(nlu, out, seconds, label=str(nlu.relative_to(ROOT)))
+    return read_cross_validation(nlu, out, seconds, label=shown(nlu))

@@ -2,7 +2,7 @@
 
 Offline (pos_expert.simulation, no Rasa): every persona's `given` facts are the evidence of the
 opening, and it answers from `knows` (else 不清楚). Merchant messages = 1 (the opening) + questions.
-The same comparison on the evidence cases of tests/fixtures is added for reference.
+The same comparison on the evidence cases (launcher/datasets.py) is added for reference.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Dict, List, Mapping, Sequence
 
 import yaml
 
+from launcher.datasets import EVIDENCE_CASES
 from pos_expert.engine import FIXED_ORDER, INFORMATION_GAIN, DiagnosisEngine
 from pos_expert.simulation import simulate
 
-EVIDENCE_CASES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "evidence_cases.yml"
 STRATEGIES = (INFORMATION_GAIN, FIXED_ORDER)
 
 
@@ -45,10 +45,12 @@ def _compare(engine: DiagnosisEngine, cases: Sequence[Mapping]) -> Dict[str, dic
     return result
 
 
-def compare_strategies(engine: DiagnosisEngine, personas: Sequence) -> Dict[str, Dict[str, dict]]:
+def compare_strategies(engine: DiagnosisEngine, personas: Sequence,
+                       evidence_cases_file: Path = EVIDENCE_CASES) -> Dict[str, Dict[str, dict]]:
+    """Both question orders on the personas and on the evidence cases."""
     persona_cases = [{"id": p.id, "cause": p.cause, "given": dict(p.given), "knows": dict(p.knows)}
                      for p in personas]
-    evidence = yaml.safe_load(EVIDENCE_CASES.read_text(encoding="utf-8"))["cases"]
+    evidence = yaml.safe_load(evidence_cases_file.read_text(encoding="utf-8"))["cases"]
     evidence_cases = [{"id": c["id"], "cause": c["cause"], "given": c.get("given") or {}, "knows": c["knows"]}
                       for c in evidence]
     return {"personas": _compare(engine, persona_cases), "evidence_cases": _compare(engine, evidence_cases)}

@@ -12,21 +12,16 @@ window. Needs bench/requirements.txt (py-spy).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from bench import load
-from bench.servers import LOOPBACK
-from bench.simulator import RestClient
+from bench.speed import py_spy
 from bench.typed import load_typed_cases
-from launcher.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from launcher.conversation import RestClient
+from launcher.servers import MODEL, ROOT, TOKEN, Servers
 
 
 def main(argv=None) -> int:
@@ -36,32 +31,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args(argv)
-    root, model = args.root.resolve(), args.model.resolve()
-    rasa_port, action_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="pos-profile-") as folder:
-        env = {**os.environ, "PYTHONPATH": str(root), "RASA_TELEMETRY_ENABLED": "false",
-               "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "SANIC_HOST": LOOPBACK,
-               "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook",
-               "TRACKER_DB": f"{folder}/tracker.db"}
-        logs = open(Path(folder) / "servers.log", "ab")
-        actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions",
-                                    "actions"], cwd=root, env=env, stdout=logs, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        rasa = None
+        servers = Servers(Path(folder), model=args.model.resolve(), root=args.root.resolve())
         try:
-            wait_until_up(f"http://{LOOPBACK}:{action_port}/health", actions)
-            rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--interface", LOOPBACK, "--port", str(rasa_port),
-                                     "--enable-api", "--auth-token", TOKEN, "--endpoints", "endpoints.yml",
-                                     "--credentials", "credentials.yml", "--model", str(model)],
-                                    cwd=root, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
-            wait_until_up(f"http://{LOOPBACK}:{rasa_port}/status?token={TOKEN}", rasa)
-            client = RestClient(f"http://{LOOPBACK}:{rasa_port}", TOKEN, timeout=120)
+            servers.start_actions()
+            servers.start_rasa()
+            client = RestClient(servers.url, TOKEN, timeout=120)
             cases = load_typed_cases()
             load.run_load(client, load.typed_traffic(cases, "profile-warm"), 20, 1)
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            spy = subprocess.Popen([str(BIN / "py-spy"), "record", "-p", str(rasa.pid), "-d", str(args.seconds),
-                                    "-r", "50", "-f", "flamegraph", "-o", str(args.out.resolve()), "--nonblocking"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            spy = py_spy(servers.rasa.pid, args.seconds, args.out.resolve())
             result = load.run_load(client, load.typed_traffic(cases, "profile"), 100000, 1,
                                    deadline_seconds=args.seconds)
             spy.wait(timeout=180)
@@ -69,8 +47,7 @@ def main(argv=None) -> int:
             print(f"{args.out}: {result['messages']} typed messages in {args.seconds}s, errors {result['errors']}, "
                   f"p50 {statistics.median(lat) * 1000:.0f} ms, p95 {load.percentile(lat, 95) * 1000:.0f} ms")
         finally:
-            Servers.stop(rasa)
-            Servers.stop(actions)
+            servers.close()
     return 0
 
 

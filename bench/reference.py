@@ -10,15 +10,15 @@ The conversation is: greet, ask for a pizza, size, type, (submitted), goodbye.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
 from typing import Dict, Optional
 
 from bench.load import ScriptDialogue
-from bench.servers import LOOPBACK, RASA
-from launcher.servers import TOKEN, Servers, free_port, wait_until_up
+from bench.servers import RASA
+from launcher.env import server_environment
+from launcher.servers import LOOPBACK, TOKEN, Servers, free_port, wait_until_up
 
 FILES: Dict[str, str] = {
     "config.yml": """recipe: default.v1
@@ -192,10 +192,8 @@ class ReferenceAssistant:
         self.port, self.action_port = free_port(), free_port()
         self.process: Optional[subprocess.Popen] = None
         self.actions: Optional[subprocess.Popen] = None
-        self.env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-                    "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "SANIC_HOST": LOOPBACK,
-                    "PYTHONPATH": str(self.dir),
-                    "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{self.action_port}/webhook"}
+        self.env = server_environment(pythonpath=self.dir, SANIC_HOST=LOOPBACK,
+                                      ACTION_ENDPOINT_URL=f"http://{LOOPBACK}:{self.action_port}/webhook")
 
     def write_and_train(self, timeout: float = 1800) -> float:
         for name, text in FILES.items():
@@ -234,7 +232,7 @@ if __name__ == "__main__":
     import tempfile
 
     from bench.load import run_load
-    from bench.simulator import RestClient
+    from launcher.conversation import RestClient, run_conversation
 
     with tempfile.TemporaryDirectory(prefix="pos-reference-") as folder:
         ref = ReferenceAssistant(Path(folder))
@@ -243,9 +241,8 @@ if __name__ == "__main__":
         try:
             client = RestClient(ref.url, TOKEN)
             for script in SCRIPTS[:2]:
-                for text in script:
-                    replies, latency = client.say(f"check-{script[0]}", text)
-                    print(f"{text!r:30} {latency * 1000:6.1f} ms  {[r.get('text') for r in replies]}")
+                for turn in run_conversation(client, f"check-{script[0]}", ScriptDialogue(script)).turns:
+                    print(f"{turn.text!r:30} {turn.latency * 1000:6.1f} ms  {[r.get('text') for r in turn.replies]}")
             print(run_load(client, reference_traffic("check"), 20, 1))
         finally:
             ref.close()

@@ -3,7 +3,7 @@
     python -m bench.run                       # full run (about 40 minutes on 2 busy cores)
     python -m bench.run --smoke --out /tmp/b.md [--skip-vanilla]   # a few minutes: plumbing check
 
-Full run: the held-out typed conversations (tests/typed_eval/) typing and clicking, all personas
+Full run: the held-out typed conversations (launcher/datasets.py) typing and clicking, all personas
 against the live servers, the offline question-order baseline, NLU 3-fold
 cross-validation of our pipeline and Rasa's default, a vanilla `rasa init` assistant as the speed
 reference (sequential latency, 8 and 32 concurrent conversations), resident memory, full training
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -24,34 +23,30 @@ import traceback
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
-from bench import load as load_tests
+from bench import load
 from bench import nlu as nlu_bench
 from bench import offline, report, training
 from bench.machine import machine_info
 from bench.servers import LoopbackServers, VanillaAssistant, listening_addresses, memory_mb, only_loopback
-from bench.simulator import RestClient, load_personas, pick_personas, run_personas, summarize
-from bench.typed import load_typed_cases, run_typed, summarize_typed
-from pos_expert import DiagnosisEngine, default_knowledge_base
+from bench.simulator import load_personas, pick_personas, run_personas, summarize
+from bench.typed import END_WITHIN, load_typed_cases, run_typed, summarize_typed
+from launcher import datasets
+from launcher.conversation import MAX_MESSAGES, RestClient
+from launcher.env import command_environment
 from launcher.servers import MODEL, TOKEN
+from pos_expert import DiagnosisEngine, default_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 
 
 def _settings(args) -> dict:
+    common = {"max_messages": MAX_MESSAGES, "end_within": END_WITHIN, "crossval_folds": 3}
     if args.smoke:
         return {"mode": "smoke", "personas": 6, "typed": 10, "sequential": 20, "concurrency": [4],
-                "concurrent_messages": {4: 20}, "crossval": False, "training": False}
+                "concurrent_messages": {4: 20}, "crossval": False, "training": False, **common}
     return {"mode": "full", "personas": None, "typed": None, "sequential": 400, "concurrency": [8, 32],
-            "concurrent_messages": {8: 800, 32: 1600}, "crossval": True, "training": True}
-
-
-def _env() -> Dict[str, str]:
-    """What scripts/env.sh sets, for the rasa sub-commands run from the project root."""
-    pythonpath = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "PYTHONPATH": f"{pythonpath}:{ROOT}" if pythonpath else str(ROOT)}
+            "concurrent_messages": {8: 800, 32: 1600}, "crossval": True, "training": True, **common}
 
 
 class Phases:
@@ -83,18 +78,22 @@ class Phases:
 
 
 def _warm_up(client: RestClient, make_dialogue, conversations: int = 2) -> None:
-    load_tests.run_load(client, make_dialogue, total_messages=conversations * 4, concurrency=1,
-                        deadline_seconds=300)
+    load.run_load(client, make_dialogue, total_messages=conversations * 4, concurrency=1, deadline_seconds=300)
 
 
 def run(args) -> dict:
     settings = _settings(args)
     phases = Phases()
-    results: dict = {"settings": settings, "machine": machine_info(), "started": time.time()}
+    results: dict = {"settings": settings, "machine": machine_info(), "started": time.time(),
+                     "data": {name: nlu_bench.shown(Path(path)) for name, path in (
+                         ("typed_cases", args.typed_cases), ("evidence_cases", args.evidence_cases),
+                         ("nlu_holdout", args.nlu_holdout))},
+                     "vanilla_script": list(load.VANILLA_SCRIPTS[0])}
     kb = default_knowledge_base()
     all_personas = load_personas(kb=kb)
     personas = pick_personas(all_personas, settings["personas"])
     results["personas_available"] = len(all_personas)
+    typed_cases = load_typed_cases(Path(args.typed_cases), kb=kb)
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run `make train` first")
 
@@ -102,8 +101,9 @@ def run(args) -> dict:
     phases.log(f"work folder {tmp}")
     try:
         project = training.snapshot_project(tmp / "project")
-        results["offline"] = phases.run("offline question order",
-                                        lambda: offline.compare_strategies(DiagnosisEngine(kb), personas))
+        results["snapshot"] = training.snapshot_names()
+        results["offline"] = phases.run("offline question order", lambda: offline.compare_strategies(
+            DiagnosisEngine(kb), personas, Path(args.evidence_cases)))
 
         vanilla: Optional[VanillaAssistant] = None
         if not args.skip_vanilla:
@@ -129,7 +129,7 @@ def run(args) -> dict:
             if not results["loopback_only"]:
                 raise SystemExit(f"a server listens beyond loopback: {results['listening']}")
 
-            client = RestClient(ours.rasa_url, TOKEN, timeout=120)
+            client = RestClient(ours.url, TOKEN, timeout=120)
             vanilla_client = RestClient(vanilla.url, TOKEN, timeout=120) if vanilla else None
             run_id = f"{int(time.time())}"
 
@@ -140,7 +140,7 @@ def run(args) -> dict:
             conversations, results["live"] = phases.run("persona conversations", personas_phase, required=True)
 
             def typed_phase():
-                cases = load_typed_cases(kb=kb)
+                cases = typed_cases
                 if settings["typed"]:
                     # every k-th, exactly settings["typed"] of them (126 cases // 10 = 12 gave 11)
                     cases = cases[::max(1, len(cases) // settings["typed"])][:settings["typed"]]
@@ -155,9 +155,8 @@ def run(args) -> dict:
             def speed_phase():
                 speed = {"ours": {}, "vanilla": {}}
                 # typed conversations are our main traffic (issue 11); bench.speed adds the clicking row
-                typed_cases = load_typed_cases(kb=kb)
-                ours_traffic = lambda label: load_tests.typed_traffic(typed_cases, f"{run_id}-{label}")  # noqa: E731
-                vanilla_traffic = lambda label: load_tests.vanilla_traffic(f"{run_id}-{label}")  # noqa: E731
+                ours_traffic = lambda label: load.typed_traffic(typed_cases, f"{run_id}-{label}")  # noqa: E731
+                vanilla_traffic = lambda label: load.vanilla_traffic(f"{run_id}-{label}")  # noqa: E731
                 _warm_up(client, ours_traffic("warm"))
                 if vanilla_client:
                     _warm_up(vanilla_client, vanilla_traffic("warm"))
@@ -165,10 +164,10 @@ def run(args) -> dict:
                     (f"concurrent_{c}", c, settings["concurrent_messages"][c]) for c in settings["concurrency"]]
                 for name, concurrency, messages in levels:  # ours, then vanilla, level by level
                     phases.log(f"  {name}: {messages} messages, {concurrency} at a time")
-                    speed["ours"][name] = load_tests.run_load(client, ours_traffic(name), messages, concurrency)
+                    speed["ours"][name] = load.run_load(client, ours_traffic(name), messages, concurrency)
                     if vanilla_client:
-                        speed["vanilla"][name] = load_tests.run_load(vanilla_client, vanilla_traffic(name),
-                                                                     messages, concurrency)
+                        speed["vanilla"][name] = load.run_load(vanilla_client, vanilla_traffic(name), messages,
+                                                               concurrency)
                 return speed
 
             results["speed"] = phases.run("speed", speed_phase)
@@ -182,24 +181,27 @@ def run(args) -> dict:
                 vanilla.close()
 
         if settings["crossval"] and not args.skip_crossval:
-            env = _env()
+            env = command_environment()
             nlu_data = project / "data" / "nlu"
+
+            def cross_validate(config, out, **options):
+                return nlu_bench.cross_validate(config, nlu_data, tmp / out, env, folds=settings["crossval_folds"],
+                                                **options)
 
             def nlu_phase():
                 return {
                     "annotated_examples": nlu_bench.annotated_examples(nlu_data),
-                    "ours": nlu_bench.cross_validate(project / "config_crossval.yml", nlu_data, tmp / "cv-ours", env,
-                                                     label=training.CROSSVAL_CONFIG),
-                    "holdout": nlu_bench.evaluate_holdout(MODEL, tmp / "holdout-ours", env),
-                    "rasa_default": nlu_bench.cross_validate(nlu_bench.DEFAULT_CONFIG, nlu_data, tmp / "cv-default", env),
-                    "rasa_default_jieba": nlu_bench.cross_validate(nlu_bench.DEFAULT_JIEBA_CONFIG, nlu_data,
-                                                                   tmp / "cv-default-jieba", env),
+                    "ours": cross_validate(project / "config_crossval.yml", "cv-ours", label=training.CROSSVAL_CONFIG),
+                    "holdout": nlu_bench.evaluate_holdout(MODEL, tmp / "holdout-ours", env, Path(args.nlu_holdout)),
+                    "rasa_default": cross_validate(nlu_bench.DEFAULT_CONFIG, "cv-default"),
+                    "rasa_default_jieba": cross_validate(nlu_bench.DEFAULT_JIEBA_CONFIG, "cv-default-jieba"),
                 }
 
             results["nlu"] = phases.run("NLU cross-validation (ours, Rasa default, default + Jieba)", nlu_phase)
         if settings["training"] and not args.skip_training:
             results["training"] = phases.run("training time (full, retrain after a response change)",
-                                             lambda: training.measure_training(project, tmp / "train", _env()))
+                                             lambda: training.measure_training(project, tmp / "train",
+                                                                               command_environment()))
     finally:
         results["phase_seconds"] = phases.seconds
         results["phase_errors"] = phases.errors
@@ -229,6 +231,10 @@ def main(argv=None) -> int:
     parser.add_argument("--plots", help="folder for the PNG plots (default: bench/ next to --out)")
     parser.add_argument("--json", help="also write the numbers as JSON to this file")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the work folder (logs, models, reports)")
+    parser.add_argument("--typed-cases", default=str(datasets.TYPED_EVAL), help="the held-out typed conversations")
+    parser.add_argument("--evidence-cases", default=str(datasets.EVIDENCE_CASES),
+                        help="the evidence cases of the offline question-order baseline")
+    parser.add_argument("--nlu-holdout", default=str(datasets.NLU_HOLDOUT), help="the held-out intent examples")
     args = parser.parse_args(argv)
     run(args)
     return 0

@@ -1,8 +1,8 @@
 """The servers the benchmark talks to, all bound to 127.0.0.1.
 
-- ours: the project's action server and Rasa server, started through launcher/servers.py
-  (the harness the end-to-end tests use), with a snapshot of the trained model so a concurrent
-  `make train` cannot swap it mid-run, and with the interfaces pinned to loopback;
+- ours: the project's action server and Rasa server, started through launcher/servers.py (the harness the
+  end-to-end tests use), serving a snapshot of the trained model so a concurrent `make train` cannot swap it
+  mid-run;
 - vanilla: `rasa init --no-prompt` in a temporary folder (trained there), served by `rasa run`.
 """
 from __future__ import annotations
@@ -15,44 +15,22 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from launcher.servers import MODEL, TOKEN, Servers, free_port, wait_until_up
+from launcher.env import server_environment
+from launcher.servers import LOOPBACK, MODEL, TOKEN, Servers, free_port, wait_until_up
 
-LOOPBACK = "127.0.0.1"
-VENV_BIN = Path(sys.executable).parent
-RASA = str(VENV_BIN / "rasa")
+RASA = str(Path(sys.executable).parent / "rasa")
 
 
 class LoopbackServers(Servers):
-    """launcher/servers.py's Servers with both servers bound to 127.0.0.1 and a model snapshot.
-
-    The harness starts `rasa run` without --interface (Sanic then binds 0.0.0.0) and the action
-    server reads its host from SANIC_HOST; both are pinned to loopback here.
-    """
+    """launcher/servers.py's Servers (both bound to loopback) serving a snapshot of `model` taken now."""
 
     def __init__(self, tmp: Path, model: Path = MODEL):
-        super().__init__(tmp, cors_origin=f"http://{LOOPBACK}")
-        self.env["SANIC_HOST"] = LOOPBACK
-        self.model = tmp / "pos-assistant.tar.gz"
-        shutil.copy2(model, self.model)
-
-    def _spawn(self, args, log_name):
-        args = [str(a) for a in args]
-        if args[1:2] == ["run"] and args[2:3] != ["actions"]:
-            args[2:2] = ["--interface", LOOPBACK]
-            if "--model" in args:
-                args[args.index("--model") + 1] = str(self.model)
-        return super()._spawn(args, log_name)
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.rasa_port}"
+        snapshot = tmp / "pos-assistant.tar.gz"
+        shutil.copy2(model, snapshot)
+        super().__init__(tmp, cors_origin=f"http://{LOOPBACK}", model=snapshot)
 
     def pids(self) -> Dict[str, int]:
         return {"rasa": self.rasa.pid, "actions": self.actions.pid}
-
-    def close(self) -> None:
-        self.stop(self.rasa)
-        self.stop(self.actions)
 
 
 class VanillaAssistant:
@@ -63,9 +41,7 @@ class VanillaAssistant:
         self.port = free_port()
         self.process: Optional[subprocess.Popen] = None
         self.train_seconds: Optional[float] = None
-        self.env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-                    "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "SANIC_HOST": LOOPBACK}
-        self.env.pop("PYTHONPATH", None)
+        self.env = server_environment(pythonpath=None, SANIC_HOST=LOOPBACK)
 
     def init_and_train(self, timeout: float = 1800) -> float:
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,14 @@
 """Merchant simulator: scripted personas talk to the live Rasa server over REST.
 
-Each persona (bench/personas.yml) sends its opening, then answers whatever the bot asks: the signal
-is read from the first `/inform{"signal":"answer"}` button of the bot's last question; the persona
-answers with that button payload (or its Chinese free-text sentence for that signal), or `/dont_know`
-when it does not know. It stops when the bot asks nothing more or after 12 merchant messages, and
-reads `diagnosed_cause` from the tracker API.
+Each persona (bench/personas.yml) sends its opening, then answers whatever the bot asks (the conversation
+runner, launcher/conversation.py, reads the signal from the first `/inform{"signal":"answer"}` button of the
+bot's last question): with that button payload, its Chinese free-text sentence for that signal, or
+`/dont_know` when it does not know. It stops when the bot asks nothing more or after MAX_MESSAGES merchant
+messages, and reads `diagnosed_cause` from the tracker API.
 """
 from __future__ import annotations
 
-import json
 import statistics
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +16,12 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+# error_reply: imported from here by tests written before the runner moved to launcher/
+from launcher.conversation import MAX_MESSAGES, ClickingMerchant, RestClient, error_reply, run_conversation  # noqa: F401
 from pos_expert.knowledge import KnowledgeBase, default_knowledge_base
-from pos_expert.payloads import answer_payload, asked_signal
+from pos_expert.payloads import answer_payload
 
 PERSONAS_FILE = Path(__file__).with_name("personas.yml")
-MAX_MESSAGES = 12
 STYLES = ("colloquial", "traditional", "negation", "multi_fact", "detour", "free_text", "vague")
 NO_DIAGNOSIS = "(none)"
 
@@ -115,59 +112,6 @@ def pick_personas(personas: Sequence[Persona], count: Optional[int]) -> List[Per
     return picked
 
 
-# --- talking to a Rasa server over REST ----------------------------------------------------
-class RestClient:
-    """POST /webhooks/rest/webhook and GET /conversations/<id>/tracker, each with a timeout."""
-
-    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 60.0):
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
-
-    def say(self, sender: str, text: str) -> Tuple[List[dict], float]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
-        started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            replies = json.loads(response.read())
-        return replies, time.perf_counter() - started
-
-    def tracker(self, sender: str) -> dict:
-        url = f"{self.base_url}/conversations/{sender}/tracker?token={self.token}"
-        with urllib.request.urlopen(url, timeout=self.timeout) as response:
-            return json.loads(response.read())
-
-
-def error_reply(replies: Sequence[dict]) -> Optional[str]:
-    """Why these replies count as an error (issue 13), or None: no reply at all, only empty messages, the
-    guard's apology (the turn produced nothing, e.g. the action server failed) or the rate limit's answer.
-    Without this a failing action server under load looks like a fast success."""
-    from channels.guarded import NO_REPLY_FALLBACK  # lazily: imports Rasa's channels
-    from channels.limits import RATE_LIMITED_REPLY
-
-    if not replies:
-        return "empty reply"
-    if not any(m.get("text") or m.get("buttons") or m.get("custom") or m.get("image") for m in replies):
-        return "empty reply"
-    texts = [m.get("text") or "" for m in replies]
-    if any(NO_REPLY_FALLBACK in t or t and t in NO_REPLY_FALLBACK.split("\n\n") for t in texts):
-        return "the guard's apology"
-    if any(RATE_LIMITED_REPLY in t for t in texts):
-        return "rate limited"
-    return None
-
-
-def bot_text(replies: Sequence[dict]) -> str:
-    lines = []
-    for message in replies:
-        if message.get("text"):
-            lines.append(message["text"])
-        if message.get("buttons"):
-            lines.append("[" + " | ".join(b.get("title", "") for b in message["buttons"]) + "]")
-    return "\n".join(lines)
-
-
 # --- one conversation -------------------------------------------------------------------------
 @dataclass
 class Conversation:
@@ -187,30 +131,17 @@ class Conversation:
         return self.diagnosed == self.persona.cause
 
 
-class Dialogue:
-    """The persona's side of one conversation, one message at a time (also drives the load tests)."""
+class Dialogue(ClickingMerchant):
+    """The persona's side of one conversation (also drives the load tests): clicks, or types its free-text
+    answer, and takes its detour once, after `detour_after` answers."""
 
-    def __init__(self, persona: Persona, max_messages: int = MAX_MESSAGES):
+    def __init__(self, persona: Persona):
+        super().__init__(persona.opening, persona.facts)
         self.persona = persona
-        self.max_messages = max_messages
-        self.sent = 0
         self.answers = 0
         self.detoured = persona.detour is None
-        self.finished = False
-        self.stop_reason = ""
 
-    def first(self) -> str:
-        return self.persona.opening
-
-    def next(self, replies: Sequence[dict]) -> Optional[str]:
-        """The merchant's next message given the bot's replies, or None when the conversation ends."""
-        if self.sent >= self.max_messages:
-            self.finished, self.stop_reason = True, f"message cap ({self.max_messages})"
-            return None
-        signal_id = asked_signal(replies)
-        if signal_id is None:
-            self.finished, self.stop_reason = True, "no question asked"
-            return None
+    def answer(self, signal_id: str) -> str:
         if not self.detoured and self.answers >= self.persona.detour_after:
             self.detoured = True
             return self.persona.detour
@@ -238,28 +169,10 @@ def diagnosis_from_tracker(tracker: dict) -> Tuple[Optional[str], Optional[int],
 
 def converse(client: RestClient, persona: Persona, sender: str, max_messages: int = MAX_MESSAGES,
              read_tracker: bool = True) -> Conversation:
-    conversation = Conversation(persona=persona, sender=sender)
-    dialogue = Dialogue(persona, max_messages)
-    text: Optional[str] = dialogue.first()
-    while text is not None:
-        conversation.transcript.append(("商户", text))
-        try:
-            replies, latency = client.say(sender, text)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            conversation.errors += 1
-            conversation.transcript.append(("错误", repr(error)))
-            conversation.stop_reason = "request failed"
-            break
-        dialogue.sent += 1
-        conversation.latencies.append(latency)
-        conversation.transcript.append(("助手", bot_text(replies)))
-        failure = error_reply(replies)
-        if failure:
-            conversation.errors += 1
-            conversation.transcript.append(("错误", failure))
-        text = dialogue.next(replies)
-    conversation.messages_sent = dialogue.sent
-    conversation.stop_reason = conversation.stop_reason or dialogue.stop_reason
+    record = run_conversation(client, sender, Dialogue(persona), max_messages)
+    conversation = Conversation(persona=persona, sender=sender, messages_sent=record.sent,
+                                transcript=record.transcript(), latencies=record.latencies,
+                                errors=len(record.errors), stop_reason=record.stop_reason)
     if read_tracker:
         diagnosed, at, opening = diagnosis_from_tracker(client.tracker(sender))
         conversation.diagnosed, conversation.messages_to_diagnosis = diagnosed, at

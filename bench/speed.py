@@ -10,7 +10,7 @@ read the ratios, not the absolute numbers. Every server gets the same warm-up (t
 sequential messages of its own traffic) before any measurement.
 
 - ours: the project's Rasa and action servers (launcher/servers.py), the trained model, SQLite
-  tracker store; traffic: the held-out typed conversations (tests/typed_eval/), typed, then clicked;
+  tracker store; traffic: the held-out typed conversations (launcher/datasets.py), typed, then clicked;
 - vanilla: `rasa init --no-prompt` (moodbot, in-memory tracker store, no action server);
 - reference: bench/reference.py (one form, a custom validation action on an action server).
 """
@@ -30,8 +30,8 @@ from bench import load
 from bench.machine import machine_info
 from bench.reference import ReferenceAssistant, reference_traffic
 from bench.servers import LoopbackServers, VanillaAssistant, memory_mb
-from bench.simulator import RestClient
 from bench.typed import load_typed_cases
+from launcher.conversation import RestClient
 from launcher.servers import MODEL, TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +46,7 @@ def log(text: str) -> None:
 
 
 def py_spy(pid: int, seconds: int, out: Path) -> subprocess.Popen:
+    """py-spy recording a flame graph (SVG) of process `pid` for `seconds`, 50 samples a second."""
     out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(seconds),
                              "-r", "50", "-f", "flamegraph", "-o", str(out), "--nonblocking"],
@@ -78,8 +79,8 @@ def run(args) -> dict:
         ours.start_rasa()
         vanilla.start()
         reference.start()
-        clients = {"ours_typed": RestClient(ours.rasa_url, TOKEN, timeout=args.timeout),
-                   "ours_buttons": RestClient(ours.rasa_url, TOKEN, timeout=args.timeout),
+        clients = {"ours_typed": RestClient(ours.url, TOKEN, timeout=args.timeout),
+                   "ours_buttons": RestClient(ours.url, TOKEN, timeout=args.timeout),
                    "vanilla": RestClient(vanilla.url, TOKEN, timeout=args.timeout),
                    "reference": RestClient(reference.url, TOKEN, timeout=args.timeout)}
 

@@ -13,20 +13,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import yaml
+
+from scripts import crossval_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).parent / "rasa")
 PROJECT_FILES = ("config.yml", "domain.yml", "data")
 SPACY_MODEL = "build/spacy_zh_pos"
-CROSSVAL_CONFIG = "tests/config_crossval.yml"
+# the cross-validation config's name in the report: the file scripts/crossval_config.py writes
+CROSSVAL_CONFIG = str(crossval_config.TARGET.relative_to(ROOT))
 
 
 def snapshot_project(target: Path) -> Path:
-    """config.yml, domain.yml, data/, the spaCy pipeline and the cross-validation config as they are
-    now (other engineers may edit or rebuild them mid-run); the configs point at the copied pipeline."""
+    """config.yml, domain.yml, data/ and the spaCy pipeline as they are now (other engineers may edit or
+    rebuild them mid-run), and the cross-validation config generated from the copied config.yml; the configs
+    point at the copied pipeline."""
     target.mkdir(parents=True, exist_ok=True)
     for name in PROJECT_FILES:
         source = ROOT / name
@@ -35,7 +39,8 @@ def snapshot_project(target: Path) -> Path:
         else:
             shutil.copy2(source, target / name)
     shutil.copytree(ROOT / SPACY_MODEL, target / "spacy_zh_pos")
-    shutil.copy2(ROOT / CROSSVAL_CONFIG, target / "config_crossval.yml")
+    (target / "config_crossval.yml").write_text(
+        crossval_config.render((target / "config.yml").read_text(encoding="utf-8")), encoding="utf-8")
     for config in (target / "config.yml", target / "config_crossval.yml"):
         text = config.read_text(encoding="utf-8")
         if f"model: {SPACY_MODEL}" not in text:
@@ -43,6 +48,11 @@ def snapshot_project(target: Path) -> Path:
         config.write_text(text.replace(f"model: {SPACY_MODEL}", f"model: {target / 'spacy_zh_pos'}"),
                           encoding="utf-8")
     return target
+
+
+def snapshot_names() -> List[str]:
+    """The project files snapshot_project copies, as the report names them (a folder with a trailing /)."""
+    return [name + "/" if (ROOT / name).is_dir() else name for name in PROJECT_FILES]
 
 
 def change_one_response(domain: Path, target: Path) -> Tuple[str, str]:

@@ -1,7 +1,7 @@
 """Typed merchant conversations: the simulated merchant types its own sentence for every answer.
 
-The conversations come from tests/typed_eval/ (held out: written from the cause names and the
-question texts only, never used for training). Each gives the opening and, for every question the
+The conversations come from the held-out typed set (launcher/datasets.py TYPED_EVAL: written from the cause
+names and the question texts only, never used for training). Each gives the opening and, for every question the
 assistant may ask, the merchant's free-text reply and what it means. The merchant answers whatever
 the assistant asks, says 是的/不是 to "您是说…,对吗?" according to its own facts, and stops when a
 diagnosis or a handoff comes, or after `MAX_MESSAGES` messages.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import urllib.error
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +23,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from bench.simulator import RestClient, bot_text, error_reply
+from launcher.conversation import MAX_MESSAGES, RestClient, Turn, run_conversation
+from launcher.datasets import TYPED_EVAL
 from pos_expert.knowledge import UNKNOWN, KnowledgeBase, default_knowledge_base
 from pos_expert.payloads import answer_payload, asked_signal
 
-TYPED_EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "typed_eval"
 ADDED_ANSWERS_FILE = "answers_new_signals.yml"
-# The assistant must end every case by the merchant's 8th message; the simulator allows more, to see it.
-MAX_MESSAGES = 12
+# The assistant must end every case by the merchant's 8th message; the runner allows MAX_MESSAGES, to see it.
+END_WITHIN = 8
 YES, NO = "是的", "不是"
 HANDOFF_MARK = "转接人工"
 
@@ -70,7 +69,7 @@ class TypedCase:
         return None
 
 
-def load_typed_cases(folder: Path = TYPED_EVAL_DIR, kb: Optional[KnowledgeBase] = None) -> List[TypedCase]:
+def load_typed_cases(folder: Path = TYPED_EVAL, kb: Optional[KnowledgeBase] = None) -> List[TypedCase]:
     """Loads and checks every conversations_*.yml; a broken file fails loudly with its location."""
     kb = kb or default_knowledge_base()
     cases: List[TypedCase] = []
@@ -128,7 +127,7 @@ class TypedRun:
 
     @property
     def ended(self) -> bool:
-        return (self.diagnosed is not None or self.handed_off) and (self.messages_to_end or 99) <= 8
+        return (self.diagnosed is not None or self.handed_off) and (self.messages_to_end or 99) <= END_WITHIN
 
 
 def _signal_slots(tracker: dict, kb: KnowledgeBase) -> Dict[str, str]:
@@ -137,65 +136,62 @@ def _signal_slots(tracker: dict, kb: KnowledgeBase) -> Dict[str, str]:
     return {s.id: slots[s.id] for s in kb.signals if not s.derived and slots.get(s.id) is not None}
 
 
-def converse_typed(client: RestClient, case: TypedCase, sender: str, clicking: bool = False,
-                   kb: Optional[KnowledgeBase] = None, max_messages: int = MAX_MESSAGES) -> TypedRun:
-    kb = kb or default_knowledge_base()
-    run = TypedRun(case=case, clicking=clicking)
-    told: Dict[str, str] = {}  # what the merchant has stated so far
-    before: Dict[str, str] = {}
-    expected: Dict[str, str] = dict(case.opening_facts)
-    text: Optional[str] = case.opening
-    asked: Optional[str] = None
-    while text is not None and run.messages_sent < max_messages:
-        run.transcript.append(("商户", text))
-        try:
-            replies, _ = client.say(sender, text)
-            tracker = client.tracker(sender)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            run.errors += 1
-            run.transcript.append(("错误", repr(error)))
-            break
-        run.messages_sent += 1
-        run.transcript.append(("助手", bot_text(replies)))
-        failure = error_reply(replies)
-        if failure:
-            run.errors += 1
-            run.transcript.append(("错误", failure))
-        after = _signal_slots(tracker, kb)
-        new = {s: v for s, v in after.items() if before.get(s) != v and v != UNKNOWN}
+class TypedMerchant:
+    """The merchant's side of a typed case, judging the assistant as it goes: after every message it reads the
+    tracker (fetched by the runner) for the facts set and the diagnosis, answers a confirmation with 是的/不是
+    by its own facts, and types (or clicks) its reply to the question asked."""
+
+    def __init__(self, case: TypedCase, run: TypedRun, kb: KnowledgeBase, clicking: bool):
+        self.case, self.run, self.kb, self.clicking = case, run, kb, clicking
+        self.told: Dict[str, str] = {}  # what the merchant has stated so far
+        self.before: Dict[str, str] = {}  # the facts in the tracker before the last message
+        self.expected: Dict[str, str] = dict(case.opening_facts)
+
+    def first(self) -> str:
+        return self.case.opening
+
+    def next(self, turn: Turn) -> Optional[str]:
+        run, case = self.run, self.case
+        after = _signal_slots(turn.tracker, self.kb)
+        new = {s: v for s, v in after.items() if self.before.get(s) != v and v != UNKNOWN}
         for signal_id, value in new.items():
-            ok = expected.get(signal_id) == value or case.truth(signal_id) == value
+            ok = self.expected.get(signal_id) == value or case.truth(signal_id) == value
             run.extracted.append((signal_id, value, ok))
-        before = after
-        told.update(expected)
-        slots = tracker.get("slots") or {}
-        if slots.get("diagnosed_cause") or any(HANDOFF_MARK in (r.get("text") or "") for r in replies):
+        self.before = after
+        self.told.update(self.expected)
+        slots = turn.tracker.get("slots") or {}
+        ended = bool(slots.get("diagnosed_cause") or any(HANDOFF_MARK in (r.get("text") or "") for r in turn.replies))
+        if ended:
             run.diagnosed = slots.get("diagnosed_cause")
             run.handed_off = run.diagnosed is None
-            run.messages_to_end = run.messages_sent
-            expected_done = True
-        else:
-            expected_done = False
+            run.messages_to_end = turn.number
         pending = slots.get("pending_answer")
-        if pending and not clicking:
+        if pending and not self.clicking:
             signal_id, _, answer_id = pending.partition("=")
-            text = YES if case.truth(signal_id) == answer_id else NO
-            continue  # the facts of the confirmed message are counted when the slot is set
-        _close_expected(run, expected, after)
-        if expected_done:
-            break
-        asked = asked_signal(replies)
+            return YES if case.truth(signal_id) == answer_id else NO  # its facts count when the slot is set
+        _close_expected(run, self.expected, after)
+        if ended:
+            return None
+        asked = asked_signal(turn.replies)
         if asked is None:
-            break
-        if asked in told:
+            return None
+        if asked in self.told:
             run.asked_already_stated.append(asked)
         reply = case.answers.get(asked) or Reply("不知道", UNKNOWN)
-        expected = reply.facts(asked)
-        if clicking:
-            text = answer_payload(asked, reply.means)
-            expected = {asked: reply.means} if reply.means != UNKNOWN else {}
-        else:
-            text = reply.text
+        if self.clicking:
+            self.expected = {asked: reply.means} if reply.means != UNKNOWN else {}
+            return answer_payload(asked, reply.means)
+        self.expected = reply.facts(asked)
+        return reply.text
+
+
+def converse_typed(client: RestClient, case: TypedCase, sender: str, clicking: bool = False,
+                   kb: Optional[KnowledgeBase] = None, max_messages: int = MAX_MESSAGES) -> TypedRun:
+    """Plays one typed case (typing, or `clicking` the answer buttons) and judges it."""
+    run = TypedRun(case=case, clicking=clicking)
+    merchant = TypedMerchant(case, run, kb or default_knowledge_base(), clicking)
+    record = run_conversation(client, sender, merchant, max_messages, read_tracker=True)
+    run.transcript, run.messages_sent, run.errors = record.transcript(), record.sent, len(record.errors)
     return run
 
 

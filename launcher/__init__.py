@@ -1,1 +1,2 @@
-"""Starting the project's Rasa and action servers on loopback: shared by the tests and the benchmarks."""
+"""What the tests and the benchmarks share, owned by neither: the servers' environment (env.py), starting the
+project's Rasa and action servers on loopback (servers.py), and talking to them as a merchant (conversation.py)."""

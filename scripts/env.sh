@@ -1,4 +1,4 @@
-# Defaults for every command that runs the assistant; each can be overridden from the environment.
+# Generated from launcher/env.py (`python -m launcher.env --write`), do not edit: the environment of every command that runs the assistant; the defaults after PYTHONPATH keep a value already set.
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL=2

@@ -1,13 +1,13 @@
 """A merchant conversation per cause over REST, against the real Rasa and action servers."""
 import statistics
-from pathlib import Path
 
 import pytest
 import yaml
 
-from pos_expert.payloads import answer_payload, asked_signal
+from launcher.conversation import ClickingMerchant, run_conversation
+from launcher.datasets import EVIDENCE_CASES
 
-CASES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "evidence_cases.yml").read_text(encoding="utf-8"))["cases"]
+CASES = yaml.safe_load(EVIDENCE_CASES.read_text(encoding="utf-8"))["cases"]
 # The first asserted case of each cause: its opening is free Chinese text, answers use the buttons.
 PERSONAS = {}
 for case in CASES:
@@ -15,36 +15,27 @@ for case in CASES:
         PERSONAS.setdefault(case["cause"], case)
 
 
-def converse(servers, sender, case, max_turns=12):
-    messages = servers.say(sender, case["opening"])
-    sent = 1
-    knows = {**(case.get("given") or {}), **case["knows"]}
-    while sent < max_turns:
-        signal_id = asked_signal(messages)
-        if signal_id is None:
-            break
-        answer = knows.get(signal_id)
-        reply = answer_payload(signal_id, answer)
-        messages = servers.say(sender, reply)
-        sent += 1
-    return messages, sent
+def merchant(case) -> ClickingMerchant:
+    """The case's merchant: types the opening, then clicks the answers it states or knows (不清楚 otherwise)."""
+    return ClickingMerchant(case["opening"], {**(case.get("given") or {}), **case["knows"]})
 
 
 @pytest.fixture(scope="module")
 def persona_runs(servers):
-    """Each cause's conversation, run once: (final messages, merchant messages sent, diagnosed cause)."""
+    """Each cause's conversation, run once: (its record, the diagnosed cause)."""
     runs = {}
     for cause_id, case in PERSONAS.items():
         sender = f"e2e-{case['id']}"
-        messages, sent = converse(servers, sender, case)
-        runs[cause_id] = (messages, sent, servers.tracker(sender)["slots"]["diagnosed_cause"])
+        record = run_conversation(servers.client, sender, merchant(case))
+        runs[cause_id] = (record, servers.tracker(sender)["slots"]["diagnosed_cause"])
     return runs
 
 
 @pytest.mark.parametrize("cause_id", sorted(PERSONAS))
 def test_a_merchant_reaches_the_right_diagnosis(persona_runs, cause_id):
-    messages, _, diagnosed = persona_runs[cause_id]
-    assert diagnosed == cause_id, [m.get("text") for m in messages]
+    record, diagnosed = persona_runs[cause_id]
+    messages = record.last_replies
+    assert diagnosed == cause_id, (record.errors, [m.get("text") for m in messages])
     texts = "\n".join(m.get("text") or "" for m in messages)
     assert "解决步骤" in texts and "1. " in texts and "预防建议" in texts
     # On a phone: the diagnosis is three bubbles, the last with the buttons, "为什么" one tap away.
@@ -55,7 +46,7 @@ def test_a_merchant_reaches_the_right_diagnosis(persona_runs, cause_id):
 
 
 def test_median_messages_to_a_diagnosis(persona_runs):
-    counts = {cause_id: sent for cause_id, (_, sent, _) in persona_runs.items()}
+    counts = {cause_id: record.sent for cause_id, (record, _) in persona_runs.items()}
     assert len(counts) == 10
     print(f"\n[e2e] merchant messages to a diagnosis: median {statistics.median(counts.values())}, "
           f"mean {statistics.mean(counts.values()):.2f}")
