@@ -48,7 +48,7 @@ domain: setup
 	$(ENV) $(PY) -m pos_expert.domain_blocks
 
 # Lint, format and types of the assistant's code (settings in pyproject.toml).
-LINTED := pos_expert actions channels nlu_components runtime
+LINTED := pos_expert actions channels nlu_components runtime launcher
 lint: setup
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)

@@ -5,6 +5,7 @@ merchant's side (an object with `first()` and `next(turn)`, e.g. `ClickingMercha
 payload or typed text), and stops when the merchant has nothing more to say, a request fails, or after
 `max_messages` messages. Every message and what came back is kept as a `Turn`.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -37,8 +38,9 @@ class RestClient:
     def say(self, sender: str, text: str) -> Tuple[List[dict], float]:
         """The bot's replies to one message, and the seconds they took."""
         body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             replies = json.loads(response.read())
@@ -134,7 +136,7 @@ class ConversationRecord:
 
     @property
     def latencies(self) -> List[float]:
-        return [t.latency for t in self.answered]
+        return [t.latency for t in self.answered if t.latency is not None]
 
     @property
     def last_replies(self) -> List[dict]:
@@ -152,9 +154,15 @@ class ConversationRecord:
         return lines
 
 
-def run_conversation(client: RestClient, sender: str, merchant: Merchant, max_messages: int = MAX_MESSAGES,
-                     read_tracker: bool = False, stop_on_error_reply: bool = False,
-                     may_send: Optional[Callable[[], bool]] = None) -> ConversationRecord:
+def run_conversation(
+    client: RestClient,
+    sender: str,
+    merchant: Merchant,
+    max_messages: int = MAX_MESSAGES,
+    read_tracker: bool = False,
+    stop_on_error_reply: bool = False,
+    may_send: Optional[Callable[[], bool]] = None,
+) -> ConversationRecord:
     """Plays one conversation as `sender`: see the module's docstring.
 
     read_tracker: also GET the tracker after every message (in `Turn.tracker`; a failure fails the turn);

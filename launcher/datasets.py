@@ -1,5 +1,6 @@
 """Where the evaluation data shared by the tests and the benchmarks live. They sit in the tests' folder; the
 benchmarks take them from here (or from their command line), never from the tests' code."""
+
 from launcher.env import ROOT
 
 # The held-out typed conversations (written from the cause names and question texts only, never trained on).

@@ -5,6 +5,7 @@ scripts/env.sh, which the Makefile and the scripts source, is generated from thi
 it starts no Python and works before `make setup` has created .venv. The launcher builds the environment
 of the servers it starts (tests, benchmarks) with `server_environment`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,12 +51,17 @@ def defaults(environ: Mapping[str, str] = os.environ, root: Path = ROOT) -> Dict
 def command_environment(environ: Mapping[str, str] = os.environ, root: Path = ROOT) -> Dict[str, str]:
     """What `source scripts/env.sh` in `root` gives a command: FIXED, the checkout on PYTHONPATH, DEFAULTS."""
     pythonpath = environ.get("PYTHONPATH")
-    return {**environ, **FIXED, "PYTHONPATH": f"{pythonpath}:{root}" if pythonpath else str(root),
-            **defaults(environ, root)}
+    return {
+        **environ,
+        **FIXED,
+        "PYTHONPATH": f"{pythonpath}:{root}" if pythonpath else str(root),
+        **defaults(environ, root),
+    }
 
 
-def server_environment(pythonpath: Optional[Union[str, Path]] = ROOT, environ: Mapping[str, str] = os.environ,
-                       **overrides: str) -> Dict[str, str]:
+def server_environment(
+    pythonpath: Optional[Union[str, Path]] = ROOT, environ: Mapping[str, str] = os.environ, **overrides: str
+) -> Dict[str, str]:
     """A server process's environment: `environ` with FIXED, PYTHONPATH set to `pythonpath` (removed when None:
     a bot that is not this project must not load its modules), then `overrides`."""
     env = {**environ, **FIXED}
@@ -67,8 +73,10 @@ def server_environment(pythonpath: Optional[Union[str, Path]] = ROOT, environ: M
 
 def shell_script() -> str:
     """The text of scripts/env.sh."""
-    lines = ["# Generated from launcher/env.py (`python -m launcher.env --write`), do not edit: the environment of "
-             "every command that runs the assistant; the defaults after PYTHONPATH keep a value already set."]
+    lines = [
+        "# Generated from launcher/env.py (`python -m launcher.env --write`), do not edit: the environment of "
+        "every command that runs the assistant; the defaults after PYTHONPATH keep a value already set."
+    ]
     lines += [f"export {name}={value}" for name, value in FIXED.items()]
     lines.append('export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$(pwd)"')
     for name, default in DEFAULTS.items():

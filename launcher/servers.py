@@ -1,4 +1,5 @@
 """Starts the real action server and Rasa server on loopback (end-to-end, browser and scale-out tests, benchmarks)."""
+
 import logging
 import os
 import signal
@@ -10,6 +11,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 from launcher.conversation import RestClient
 from launcher.env import MODEL, ROOT, server_environment
@@ -47,8 +49,9 @@ class Servers:
     SQLite tracker store in `tmp`. `root` is the checkout they run (another one can be profiled), `model` the
     trained model they serve."""
 
-    def __init__(self, tmp: Path, cors_origin: str = "*", extra_env=None, rasa_args=(), model: Path = MODEL,
-                 root: Path = ROOT):
+    def __init__(
+        self, tmp: Path, cors_origin: str = "*", extra_env=None, rasa_args=(), model: Path = MODEL, root: Path = ROOT
+    ):
         self.rasa_port, self.action_port = free_port(), free_port()
         self.cors_origin = cors_origin
         self.tmp = tmp
@@ -63,24 +66,47 @@ class Servers:
             **(extra_env or {}),
         )
         self.rasa_args = list(rasa_args)
-        self.actions = self.rasa = None
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
 
     def _spawn(self, args, log_name):
         log = open(self.tmp / log_name, "ab")
-        return subprocess.Popen(args, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            args, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_actions(self):
-        self.actions = self._spawn([str(VENV_BIN / "rasa"), "run", "actions", "--port", str(self.action_port),
-                                    "--actions", "actions"], "actions.log")
-        wait_until_up(f"http://{LOOPBACK}:{self.action_port}/health", self.actions)
+        self.actions = actions = self._spawn(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
+            "actions.log",
+        )
+        wait_until_up(f"http://{LOOPBACK}:{self.action_port}/health", actions)
 
     def start_rasa(self):
-        self.rasa = self._spawn([str(VENV_BIN / "rasa"), "run", "--interface", LOOPBACK, "--enable-api",
-                                 "--auth-token", TOKEN, "--port", str(self.rasa_port), "--cors", self.cors_origin,
-                                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                                 "--model", str(self.model), *self.rasa_args], "rasa.log")
-        wait_until_up(f"{self.url}/status?token={TOKEN}", self.rasa)
+        self.rasa = rasa = self._spawn(
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--interface",
+                LOOPBACK,
+                "--enable-api",
+                "--auth-token",
+                TOKEN,
+                "--port",
+                str(self.rasa_port),
+                "--cors",
+                self.cors_origin,
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--model",
+                str(self.model),
+                *self.rasa_args,
+            ],
+            "rasa.log",
+        )
+        wait_until_up(f"{self.url}/status?token={TOKEN}", rasa)
 
     @classmethod
     @contextmanager
