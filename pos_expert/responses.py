@@ -62,5 +62,6 @@ def numbered(items: Sequence[str]) -> str:
 
 
 def bulleted(items: Sequence[str]) -> str:
-    """- …\\n- … (prevention advice)."""
-    return "\n".join(f"- {item}" for item in items)
+    """• …\\n• … (prevention advice). Not "- ": the chat widget renders that as a Markdown list, and the line
+    after the list would run into its last item."""
+    return "\n".join(f"• {item}" for item in items)

@@ -592,7 +592,7 @@ def test_present_diagnosis_names_the_leader_and_gives_steps_and_prevention(kb, e
     steps = {**message(response="utter_diagnosis_steps"),
              "steps": "\n".join(f"{i}. {step}" for i, step in enumerate(cause.steps, 1))}
     prevention = {**message(response="utter_diagnosis_prevention"),
-                  "prevention": "\n".join(f"- {item}" for item in cause.prevention),
+                  "prevention": "\n".join(f"• {item}" for item in cause.prevention),
                   "contact_first": cause.escalation.contact_first,
                   "have_ready": "、".join(cause.escalation.have_ready),
                   "handoff_when": cause.escalation.handoff_when}

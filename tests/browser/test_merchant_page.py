@@ -8,6 +8,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 DESCRIPTION = "顾客刷卡显示交易成功,也打了小票,可是钱一直没到账"
 UNKNOWN_LABEL = "不清楚"
 PHONE = {"width": 390, "height": 844}
+UNROLLED_CHAT = """
+.rw-conversation-container, .rw-messages-container, .chat, #webchat, .rw-widget-container
+  { height: auto !important; max-height: none !important; overflow: visible !important; }
+"""
 
 
 def bot_texts(page):
@@ -57,12 +61,17 @@ def test_a_merchant_reaches_a_diagnosis_and_keeps_it_after_a_reload(context, sit
     diagnosis = texts[bot_before:]
     assert 1 < len(diagnosis) <= 3 and "最可能的原因" in diagnosis[0] and "预防建议" in diagnosis[-1], diagnosis
     expect(replies.filter(has_text="为什么这么判断")).to_have_count(1)
-    # For the README: the diagnosis as a phone shows it.
+    # For the README: the whole diagnosis at a phone's width (the chat unrolled, so that all of it is in the picture).
     desktop = page.viewport_size
     page.set_viewport_size(PHONE)
-    page.locator(".rw-response").nth(bot_before).evaluate("el => el.scrollIntoView({block: 'start'})")
+    unroll = page.add_style_tag(content=UNROLLED_CHAT)
     page.wait_for_timeout(500)
-    page.screenshot(path=str(screenshot_dir / "merchant-diagnosis.png"))
+    top = page.locator(".rw-response").nth(bot_before).bounding_box()
+    bottom = replies.last.bounding_box()
+    page.screenshot(path=str(screenshot_dir / "merchant-diagnosis.png"), full_page=True,
+                    clip={"x": 0, "y": top["y"] - 12, "width": PHONE["width"],
+                          "height": bottom["y"] + bottom["height"] + 12 - (top["y"] - 12)})
+    unroll.evaluate("el => el.remove()")
     page.set_viewport_size(desktop)
     assert "1. " in steps and "2. " in steps, steps
     # The numbered steps are shown one per line, not run together.
