@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from bench.load import ScriptDialogue
-from bench.servers import RASA
+from bench.servers import RASA, start_baseline_rasa
 from launcher.env import server_environment
 from launcher.servers import LOOPBACK, TOKEN, Servers, free_port, wait_until_up
 
@@ -212,12 +212,8 @@ class ReferenceAssistant:
                                          "actions"], cwd=self.dir, env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         wait_until_up(f"http://{LOOPBACK}:{self.action_port}/health", self.actions)
-        log = open(self.dir.parent / "reference-rasa.log", "ab")
-        self.process = subprocess.Popen(
-            [RASA, "run", "--interface", LOOPBACK, "--port", str(self.port), "--enable-api", "--auth-token", TOKEN,
-             "--model", "models/reference.tar.gz", "--endpoints", "endpoints.yml"],
-            cwd=self.dir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until_up(f"{self.url}/status?token={TOKEN}", self.process)
+        self.process = start_baseline_rasa(self.dir, self.port, self.env, self.dir.parent / "reference-rasa.log",
+                                           "--model", "models/reference.tar.gz", "--endpoints", "endpoints.yml")
 
     @property
     def url(self) -> str:

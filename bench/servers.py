@@ -33,6 +33,17 @@ class LoopbackServers(Servers):
         return {"rasa": self.rasa.pid, "actions": self.actions.pid}
 
 
+def start_baseline_rasa(directory: Path, port: int, env: Dict[str, str], log_path: Path,
+                        *args: str) -> subprocess.Popen:
+    """A baseline bot's Rasa server (vanilla, the reference bot) in `directory`, up on loopback."""
+    log = open(log_path, "ab")
+    process = subprocess.Popen(
+        [RASA, "run", "--interface", LOOPBACK, "--port", str(port), "--enable-api", "--auth-token", TOKEN, *args],
+        cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_until_up(f"http://{LOOPBACK}:{port}/status?token={TOKEN}", process)
+    return process
+
+
 class VanillaAssistant:
     """`rasa init --no-prompt` (which trains the moodbot) in a temporary folder, then `rasa run`."""
 
@@ -55,12 +66,8 @@ class VanillaAssistant:
         return self.train_seconds
 
     def start(self) -> None:
-        log = open(self.dir.parent / "vanilla-rasa.log", "ab")
-        self.process = subprocess.Popen(
-            [RASA, "run", "--interface", LOOPBACK, "--port", str(self.port), "--enable-api", "--auth-token", TOKEN,
-             "--model", "models"],
-            cwd=self.dir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until_up(f"{self.url}/status?token={TOKEN}", self.process)
+        self.process = start_baseline_rasa(self.dir, self.port, self.env, self.dir.parent / "vanilla-rasa.log",
+                                           "--model", "models")
 
     @property
     def url(self) -> str:

@@ -58,18 +58,22 @@ def describe(db: Path) -> str:
         connection.close()
 
 
+def _copy_into_place(source: Path, target: Path, partial: Path) -> None:
+    """Copies `source` to `partial`, then renames it to `target`: a reader never sees half a database."""
+    partial.unlink(missing_ok=True)
+    try:
+        _copy(source, partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def backup(db: Path, out: Path | None = None) -> Path:
     if not db.exists():
         raise FileNotFoundError(f"no tracker store at {db}")
     out = out or db.parent / "backups" / f"{db.stem}-{_stamp()}.db"
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.unlink(missing_ok=True)
-    try:
-        _copy(db, partial)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+    _copy_into_place(db, out, out.with_name(out.name + ".partial"))
     logger.info("backed up %s", describe(out))
     return out
 
@@ -95,13 +99,7 @@ def restore(backup_file: Path, db: Path) -> Path | None:
         side = db.with_name(db.name + suffix)
         if side.exists():
             side.replace(db.with_name(f"{db.name}{suffix}.before-restore-{stamp}"))
-    partial = db.with_name(db.name + ".restoring")
-    partial.unlink(missing_ok=True)
-    try:
-        _copy(backup_file, partial)
-        partial.replace(db)
-    finally:
-        partial.unlink(missing_ok=True)
+    _copy_into_place(backup_file, db, db.with_name(db.name + ".restoring"))
     logger.info("restored %s", describe(db))
     return aside
 
