@@ -16,16 +16,14 @@ import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-from bench.simulator import error_reply
+from launcher.conversation import ClickingMerchant, error_reply, run_conversation
 from channels.guarded import TOO_LARGE_REPLY
 from channels.limits import RATE_LIMITED_REPLY
 from pos_expert.privacy import luhn_valid
-from pos_expert.payloads import asked_signal
 from tests.e2e.test_conversations import CASES
 from tests.support.chat import SocketChat, post, tracker
 from launcher.servers import ROOT, TOKEN, Servers
@@ -224,35 +222,45 @@ FLOOD_LEAD_SECONDS = 6.0
 THINK_SECONDS = 0.5  # a merchant reads the question before answering (a click: about half a second at least)
 
 
+class _FromAddress:
+    """The runner's client, posting from one loopback source address (the per-client limit sees each merchant
+    as its own client); a status other than 200 fails the turn."""
+
+    def __init__(self, port, source_ip):
+        self.port, self.source_ip = port, source_ip
+
+    def say(self, sender, text):
+        started = time.monotonic()
+        status, replies = post(self.port, {"sender": sender, "message": text}, source_ip=self.source_ip)
+        if status != 200:
+            raise OSError(f"HTTP {status}: {replies}")
+        return replies, time.monotonic() - started
+
+
+class _ThinkingMerchant(ClickingMerchant):
+    """Clicks the answers, reading each reply for THINK_SECONDS first."""
+
+    def next(self, turn):
+        time.sleep(THINK_SECONDS)
+        return super().next(turn)
+
+
 def _conversations(port, label, count=8, rounds=3):
     """``count`` merchants at once, each with ``rounds`` full diagnoses one after the other, each from its own
     loopback address (so the per-client limit applies to them as to the flooder)."""
     cases = [c for c in CASES if not c.get("hard")]
 
     def run(i):
-        source = f"127.0.0.{101 + i}"
-        latencies, sent, errors, senders = [], 0, [], []
+        client = _FromAddress(port, f"127.0.0.{101 + i}")
+        records = []
         for r in range(rounds):
             case = cases[(i * rounds + r) % len(cases)]
-            sender = f"{label}-{i}-{r}"
-            senders.append(sender)
-            knows = {**(case.get("given") or {}), **case["knows"]}
-            text = case["opening"]
-            for _ in range(10):
-                started = time.monotonic()
-                status, replies = post(port, {"sender": sender, "message": text}, source_ip=source)
-                latencies.append(time.monotonic() - started)
-                sent += 1
-                if status != 200 or error_reply(replies):
-                    errors.append((status, replies))
-                    break
-                signal_id = asked_signal(replies)
-                if signal_id is None:
-                    break
-                answer = knows.get(signal_id)
-                text = f'/inform{{"{signal_id}":"{answer}"}}' if answer else "/dont_know"
-                time.sleep(THINK_SECONDS)
-        return latencies, sent, errors, senders
+            merchant = _ThinkingMerchant(case["opening"], {**(case.get("given") or {}), **case["knows"]})
+            records.append(run_conversation(client, f"{label}-{i}-{r}", merchant, max_messages=10,
+                                            stop_on_error_reply=True))
+        latencies = [t.latency for c in records for t in c.turns if t.latency is not None]
+        return latencies, sum(len(c.turns) for c in records), [e for c in records for e in c.errors], \
+            [c.sender for c in records]
 
     with ThreadPoolExecutor(count) as pool:
         results = list(pool.map(run, range(count)))
