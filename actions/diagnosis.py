@@ -17,7 +17,7 @@ from pos_expert.knowledge import UNKNOWN
 from pos_expert.responses import ITEM_SEPARATOR, Responses, bulleted, numbered, render
 
 # How far the current round of questions has got; a new case or a rejected diagnosis starts it afresh.
-CASE_PROGRESS_SLOTS = ("case_messages", "unclear_replies", "pending_answer")
+CASE_PROGRESS_SLOTS = ("case_messages", "unclear_replies", "pending_answer", "rejected_answers")
 
 
 class ActionStartDiagnosis(Action):

@@ -71,6 +71,8 @@ MAX_UNCLEAR_REPLIES = 2
 FORM_NAME = "diagnosis_form"
 PENDING_SLOT = "pending_answer"
 UNCLEAR_SLOT = "unclear_replies"
+# "signal=answer" readings the merchant said 不是 to: not offered again in the same round
+REJECTED_SLOT = "rejected_answers"
 MESSAGES_SLOT = "case_messages"
 
 
@@ -147,6 +149,9 @@ class ValidateDiagnosisForm(FormValidationAction):
                 reading.facts[pending[0]] = pending[1]
         else:
             reading = read_reply(message, requested if direct else None)
+        rejected = list(tracker.get_slot(REJECTED_SLOT) or [])
+        if reading.to_confirm is not None and f"{requested}={reading.to_confirm}" in rejected:
+            reading.to_confirm = None  # the same reading of the same words: 不是 again would follow
 
         answered = bool(reading.facts) or reading.to_confirm is not None
         said_in_words = intent not in ENDING_WORDS or any(
@@ -159,6 +164,8 @@ class ValidateDiagnosisForm(FormValidationAction):
             return []  # nothing to fill: the form rejects and the rules handle the interruption
 
         events: List[EventType] = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []
+        if verdict is False and pending is not None:
+            events.append(SlotSet(REJECTED_SLOT, rejected + [f"{pending[0]}={pending[1]}"]))
         messages = merchant_messages(tracker)
         events.append(SlotSet(MESSAGES_SLOT, messages))
 

@@ -36,7 +36,7 @@ def fixed_clock(monkeypatch):
 # --- Rasa tracker fixtures for the custom actions (tests/test_actions.py) -----------------
 
 SESSION_SLOTS = ("audience", "diagnosed_cause", "excluded_causes", "asked_signals", "requested_slot",
-                 "pending_answer", "unclear_replies", "case_messages")
+                 "pending_answer", "unclear_replies", "rejected_answers", "case_messages")
 
 
 def _user_event(text, intent, entities=None, metadata=None, answers_if_asked=None):

@@ -41,7 +41,8 @@ CONCLUSIVE = {
     "terminal_result": "success_slip",
 }
 # A new case or a rejected diagnosis starts a fresh round of questions.
-FRESH_ROUND = [SlotSet("case_messages", None), SlotSet("unclear_replies", None), SlotSet("pending_answer", None)]
+FRESH_ROUND = [SlotSet("case_messages", None), SlotSet("unclear_replies", None), SlotSet("pending_answer", None),
+               SlotSet("rejected_answers", None)]
 REJECTED = {"event": "action_execution_rejected", "timestamp": None, "name": "diagnosis_form",
             "policy": None, "confidence": None}
 
@@ -346,9 +347,28 @@ def test_a_denied_confirmation_asks_the_question_again_and_counts_as_unclear(kb,
     # "不是" rejects the pending reading; it is not the question's deny_means (not_found).
     assert all(e.get("name") != "transaction_record" for e in events)
     question, tail = form_tail(engine, DESCRIPTION_FACTS, ["transaction_record"])
-    assert events == [SlotSet("pending_answer", None), SlotSet("case_messages", 3),
-                      SlotSet("unclear_replies", ["transaction_record"])] + tail
+    assert events == [SlotSet("pending_answer", None), SlotSet("rejected_answers", ["transaction_record=not_found"]),
+                      SlotSet("case_messages", 3), SlotSet("unclear_replies", ["transaction_record"])] + tail
     assert messages == [question_message(kb, question)]
+
+
+def test_a_reading_denied_once_is_not_offered_again(kb, engine, form_reply, form_domain):
+    """The merchant repeats the words after 不是: the same reading is not confirmed again; the reply counts as
+    unclear, and with the 不是 before it the question is given up (不清楚) and the diagnosis moves on."""
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
+             "rejected_answers": ["transaction_record=not_found"], "unclear_replies": ["transaction_record"],
+             "case_messages": 3}
+    confidence = (CONFIRM_THRESHOLD + TAKE_THRESHOLD) / 2
+    reading = in_context("transaction_record", "not_found", confidence)
+
+    events, messages = run(ValidateDiagnosisForm(), form_reply(slots, "好像没看着", answers_if_asked=reading),
+                           form_domain)
+
+    assert SlotSet("pending_answer", "transaction_record=not_found") not in events
+    assert "utter_confirm_answer" not in [m["response"] for m in messages]
+    assert events[:3] == [SlotSet("transaction_record", UNKNOWN), SlotSet("case_messages", 4),
+                          SlotSet("unclear_replies", ["transaction_record", "transaction_record"])]
+    assert messages[0] == message(response="utter_moving_on")
 
 
 def test_a_reply_that_states_another_fact_is_acknowledged_and_the_diagnosis_moves_on(

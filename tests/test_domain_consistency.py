@@ -22,6 +22,7 @@ SESSION_SLOTS = {
     "asked_signals",
     "pending_answer",
     "unclear_replies",
+    "rejected_answers",
     "case_messages",
     "sale_time",
 }
