@@ -26,7 +26,8 @@ _ANNOTATED = re.compile(r"\[[^\]]+\][({]")
 RASA = str(Path(sys.executable).parent / "rasa")
 
 
-def _run(args, log: Path, env: Dict[str, str], timeout: float) -> float:
+def timed_run(args, log: Path, env: Dict[str, str], timeout: float) -> float:
+    """Runs a Rasa command in the project folder, its output appended to `log`; returns the seconds it took."""
     started = time.perf_counter()
     with open(log, "ab") as out:
         subprocess.run(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=timeout)
@@ -39,7 +40,7 @@ def _read(path: Path) -> Optional[dict]:
 
 def cross_validate(config: Path, nlu: Path, out: Path, env: Dict[str, str], folds: int = 3,
                    timeout: float = 5400, label: Optional[str] = None) -> dict:
-    seconds = _run([RASA, "test", "nlu", "--nlu", str(nlu), "--config", str(config), "--cross-validation",
+    seconds = timed_run([RASA, "test", "nlu", "--nlu", str(nlu), "--config", str(config), "--cross-validation",
                     "--folds", str(folds), "--out", str(out)], out.parent / f"{out.name}.log", env, timeout)
     return read_cross_validation(config, out, seconds, label)
 
@@ -90,6 +91,6 @@ def annotated_examples(nlu: Path) -> int:
 def evaluate_holdout(model: Path, out: Path, env: Dict[str, str], nlu: Path = NLU_HOLDOUT,
                      timeout: float = 1800) -> dict:
     """Intent figures of the trained model on the clean held-out set."""
-    seconds = _run([RASA, "test", "nlu", "--nlu", str(nlu), "--model", str(model), "--out", str(out)],
+    seconds = timed_run([RASA, "test", "nlu", "--nlu", str(nlu), "--model", str(model), "--out", str(out)],
                    out.parent / f"{out.name}.log", env, timeout)
     return read_cross_validation(nlu, out, seconds, label=shown(nlu))

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import yaml
 
+from bench.nlu import RASA, timed_run
 from scripts import crossval_config
 
 ROOT = Path(__file__).resolve().parents[1]
-RASA = str(Path(sys.executable).parent / "rasa")
 PROJECT_FILES = ("config.yml", "domain.yml", "data")
 SPACY_MODEL = "build/spacy_zh_pos"
 # the cross-validation config's name in the report: the file scripts/crossval_config.py writes
@@ -69,23 +66,16 @@ def change_one_response(domain: Path, target: Path) -> Tuple[str, str]:
     raise RuntimeError(f"no response text to change in {domain}")
 
 
-def _train(args, log: Path, env: Dict[str, str], timeout: float) -> float:
-    started = time.perf_counter()
-    with open(log, "ab") as out:
-        subprocess.run(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=timeout)
-    return time.perf_counter() - started
-
-
 def measure_training(project: Path, work: Path, env: Dict[str, str], timeout: float = 5400) -> dict:
     models = work / "models"
     work.mkdir(parents=True, exist_ok=True)
     env = {**env, "RASA_CACHE_DIRECTORY": str(work / "rasa-cache")}
     common = ["--config", str(project / "config.yml"), "--data", str(project / "data"), "--out", str(models)]
-    full = _train([RASA, "train", "--force", "--domain", str(project / "domain.yml"), *common,
+    full = timed_run([RASA, "train", "--force", "--domain", str(project / "domain.yml"), *common,
                    "--fixed-model-name", "bench-full"], work / "train-full.log", env, timeout)
     changed_domain = work / "domain-response-changed.yml"
     response, _ = change_one_response(project / "domain.yml", changed_domain)
-    retrain = _train([RASA, "train", "--domain", str(changed_domain), *common, "--fixed-model-name", "bench-retrain"],
+    retrain = timed_run([RASA, "train", "--domain", str(changed_domain), *common, "--fixed-model-name", "bench-retrain"],
                      work / "train-retrain.log", env, timeout)
     log = (work / "train-retrain.log").read_text(encoding="utf-8", errors="replace")
     return {
