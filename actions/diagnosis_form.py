@@ -46,22 +46,7 @@ INTERRUPTING_INTENTS = {
 # they count only when the merchant says so in words: a misread answer ("农行直接给我结的" read as 转人工,
 # "上周开始的" as 重新开始) must not throw the case away. A handoff request wins even over a fact stated
 # with it ("网络不好,转人工吧").
-ENDING_WORDS = {
-    "request_human": ("人工", "客服", "真人", "转接", "找人", "找个人", "接线", "工作人员", "电话"),
-    "start_over": (
-        "重新开始",
-        "从头",
-        "重来",
-        "重新来",
-        "再来一遍",
-        "再来一次",
-        "换个问题",
-        "新问题",
-        "另一个问题",
-        "清空",
-    ),
-    "goodbye": ("再见", "拜拜", "bye", "88", "不聊了", "先这样", "回头再", "下次再", "走了", "挂了", "不用了", "结束"),
-}
+ENDING_WORDS = KB.ending_words
 ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
 # Interruptions that, as a reply to a question, leave it unanswered (为什么 and greetings do not count).
 UNANSWERING_INTENTS = {"out_of_scope", "chitchat"}
@@ -154,8 +139,9 @@ class ValidateDiagnosisForm(FormValidationAction):
             reading.to_confirm = None  # the same reading of the same words: 不是 again would follow
 
         answered = bool(reading.facts) or reading.to_confirm is not None
-        said_in_words = intent not in ENDING_WORDS or any(
-            word in normalize_text(message.get("text") or "") for word in ENDING_WORDS[intent]
+        ending_words = ENDING_WORDS.get(intent or "")
+        said_in_words = ending_words is None or any(
+            word in normalize_text(message.get("text") or "") for word in ending_words
         )
         interrupts = said_in_words and (
             intent in ALWAYS_INTERRUPTING_INTENTS or (intent in INTERRUPTING_INTENTS and not answered)

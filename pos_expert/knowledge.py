@@ -107,6 +107,8 @@ class KnowledgeBase:
     source: str
     error_code_cues: Tuple[str, ...] = ()
     spelling_variants: Mapping[str, str] = field(default_factory=dict)
+    # intent -> the words that must be in the message for it to end a case (转人工, 重新开始, 再见)
+    ending_words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def cause(self, cause_id: str) -> Cause:
         for cause in self.causes:
@@ -323,6 +325,10 @@ def parse_knowledge_base(data: Any, source: str = "<memory>") -> KnowledgeBase:
             for k, v in reader.mapping(
                 data.get("spelling_variants", {}), "top level: field 'spelling_variants'"
             ).items()
+        },
+        ending_words={
+            str(intent): reader.texts(words, "words", f"top level: ending_words.{intent}", minimum=1)
+            for intent, words in reader.mapping(data.get("ending_words", {}), "top level: field 'ending_words'").items()
         },
     )
 

@@ -45,6 +45,11 @@ def test_every_signal_has_both_wordings_and_an_unknown_answer(kb):
         assert signal.answer(UNKNOWN).label_zh == "不清楚"
 
 
+def test_the_ending_words_cover_the_intents_that_end_a_case(kb):
+    assert set(kb.ending_words) == {"request_human", "start_over", "goodbye"}
+    assert "人工" in kb.ending_words["request_human"] and "88" in kb.ending_words["goodbye"]
+
+
 def test_every_cause_is_raised_by_some_answer(kb):
     raised = {c for s in kb.signals for a in s.answers for c, w in a.weights.items() if w >= 2}
     assert raised == set(kb.cause_ids)
@@ -72,6 +77,7 @@ def test_every_cause_is_raised_by_some_answer(kb):
          "signal 'settlement_status': 'ask_only_if' names unknown signal or answer"),
         (lambda d: d["causes"].append(copy.deepcopy(d["causes"][0])), "causes: cause ids must be unique"),
         (lambda d: d["settings"].update(stop_confidence=2), "settings: field 'stop_confidence' must be a number"),
+        (lambda d: d["ending_words"]["goodbye"].update(words=[]), "top level: ending_words.goodbye"),
     ],
 )
 def test_broken_data_is_rejected_with_a_message_naming_the_place(raw_kb, mutate, message):
