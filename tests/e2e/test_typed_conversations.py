@@ -14,10 +14,10 @@ from launcher.servers import TOKEN
 
 # Measured on the held-out set (2026-12-02, 126 conversations with the new checks' set c): typing 0.746 accuracy,
 # fact recall 0.735, precision 0.935; clicking 0.833. The floors leave about 4-5 points of room.
-TYPED_ACCURACY_FLOOR = 0.70
-TYPED_FACT_RECALL_FLOOR = 0.70
-TYPED_FACT_PRECISION_FLOOR = 0.90
-CLICKED_ACCURACY_FLOOR = 0.78
+TYPED_ACCURACY_FLOOR = 0.73
+TYPED_FACT_RECALL_FLOOR = 0.72
+TYPED_FACT_PRECISION_FLOOR = 0.91
+CLICKED_ACCURACY_FLOOR = 0.81
 
 
 @pytest.fixture(scope="module")
