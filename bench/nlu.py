@@ -67,8 +67,9 @@ def read_cross_validation(config: Path, out: Path, seconds: Optional[float] = No
         result["diet_entity_f1"] = micro.get("f1-score")
         result["diet_entity_precision"] = micro.get("precision")
         result["diet_entity_recall"] = micro.get("recall")
-    elif "DIETClassifier" in config.read_text(encoding="utf-8") and "entity_recognition: false" not in config.read_text(
-            encoding="utf-8"):
+    # (a held-out run passes its data folder as `config`: there is no config to read then)
+    elif config.is_file() and "DIETClassifier" in config.read_text(encoding="utf-8") and (
+            "entity_recognition: false" not in config.read_text(encoding="utf-8")):
         # Rasa writes no report for an extractor that predicted no entity on any held-out fold:
         # recall 0, so F1 0 (e.g. when no annotation aligns with the tokenizer's tokens).
         result["diet_entity_f1"] = 0.0
