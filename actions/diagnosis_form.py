@@ -100,6 +100,18 @@ def merchant_messages(tracker: Tracker) -> int:
     return int(so_far or 0) + (max(new, 1) if so_far is None else new)
 
 
+def keep_known_facts(facts: Dict[Text, Text], requested: Text, tracker: Tracker) -> Dict[Text, Text]:
+    """The reply's facts without side readings that contradict what is already known.
+
+    A reply is about the question asked. "没出单" to the payee question says why the merchant cannot tell,
+    not that the terminal showed nothing: a side reading must not overwrite a fact stated earlier.
+    The answer to the open question itself always counts (merchants correct themselves there).
+    """
+    return {
+        s: a for s, a in facts.items() if s == requested or tracker.get_slot(s) in (None, UNKNOWN, a)
+    }
+
+
 def _pending(tracker: Tracker) -> Optional[Tuple[Text, Text]]:
     value = tracker.get_slot(PENDING_SLOT) or ""
     signal_id, _, answer_id = value.partition("=")
@@ -134,6 +146,8 @@ class ValidateDiagnosisForm(FormValidationAction):
                 reading.facts[pending[0]] = pending[1]
         else:
             reading = read_reply(message, requested if direct else None)
+            if direct and requested:
+                reading.facts = keep_known_facts(reading.facts, requested, tracker)
         rejected = list(tracker.get_slot(REJECTED_SLOT) or [])
         if reading.to_confirm is not None and f"{requested}={reading.to_confirm}" in rejected:
             reading.to_confirm = None  # the same reading of the same words: 不是 again would follow

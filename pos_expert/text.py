@@ -18,6 +18,11 @@ from pos_expert.knowledge import KnowledgeBase
 # The signal whose digit-only phrases are error codes, read only in context (Lexicon._is_code_in_context).
 CODE_SIGNAL = "error_code"
 
+# What may stand around a code typed on its own ("77", "好像是54吧"): a message that is only a number is the
+# merchant naming the code, since nobody types a bare amount or time as a whole message.
+_CODE_ALONE_FILLERS = frozenset("好像是个吧啊呢呀嗯哦就应该大概可能码的那.。,,!!??~ ")
+_CODE_ALONE_MAX_FILLERS = 5
+
 # Cues that flip the phrase right after them ("没有死机", "没断过网").
 NEGATION_CUES = ("并没有", "从来没", "从没有", "没有", "从没", "没", "不", "未", "无")
 
@@ -87,12 +92,15 @@ class Lexicon:
         )
 
     def _is_code_in_context(self, text: str, start: int, end: int) -> bool:
-        """A bare number is an error code only after a cue ("报了个96") or before its message ("98发卡方无应答")."""
+        """A bare number is an error code only after a cue ("报了个96"), before its message ("98发卡方无应答"),
+        or typed as the whole message ("77", "好像是54")."""
         if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
             return False
         before = text[max(0, start - 6) : start].rstrip(" ::'\"“”")
         after = text[end : end + 8].lstrip(" ::-")
-        return before.endswith(self._code_cues) or after.startswith(self._code_messages)
+        rest = text[:start] + text[end:]
+        alone = len(rest) <= _CODE_ALONE_MAX_FILLERS and all(c in _CODE_ALONE_FILLERS for c in rest)
+        return alone or before.endswith(self._code_cues) or after.startswith(self._code_messages)
 
     def _negated_answer(self, signal_id: str, answer_id: str, _before: str) -> Optional[str]:
         """The answer a negated phrase means: its `when_negated`, or None when the negation names no answer."""

@@ -389,6 +389,22 @@ def test_a_reply_that_states_another_fact_is_acknowledged_and_the_diagnosis_move
     assert "utter_not_understood_answer" not in [m["response"] for m in messages]
 
 
+def test_a_side_reading_does_not_overwrite_a_fact_stated_earlier(kb, engine, form_reply, form_domain):
+    """"没出单" to another question says why the merchant cannot tell; the terminal's success stated earlier stands."""
+    slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record"}
+    entities = facts_entities({"terminal_result": "not_checked", "network_condition": "unstable"})
+    reading = in_context("transaction_record", "not_found", 0.9)
+
+    events, _ = run(ValidateDiagnosisForm(), form_reply(slots, "没出单,网也断了,查不到", entities=entities,
+                                                        answers_if_asked=reading), form_domain)
+
+    assert SlotSet("terminal_result", "not_checked") not in events
+    evidence = {**DESCRIPTION_FACTS, "network_condition": "unstable", "transaction_record": "not_found"}
+    _, tail = form_tail(engine, evidence, ["transaction_record"])
+    assert events == [SlotSet("network_condition", "unstable"), SlotSet("transaction_record", "not_found"),
+                      SlotSet("case_messages", 1)] + tail
+
+
 def test_two_unproductive_replies_to_one_question_move_on(kb, engine, form_reply, form_domain):
     slots = {**DESCRIPTION_FACTS, "asked_signals": ["transaction_record"], "requested_slot": "transaction_record",
              "unclear_replies": ["transaction_record"], "case_messages": 2}
@@ -976,7 +992,8 @@ def test_a_reply_read_as_out_of_scope_counts_as_unclear_after_the_rules_answered
 
 
 @pytest.mark.parametrize("intent, text", [("goodbye", "好的行"), ("start_over", "那就这样刷的"),
-                                          ("request_human", "农行直接给我结的")])
+                                          ("request_human", "农行直接给我结的"),
+                                          ("request_human", "没接过这种电话")])  # a reply to the scam question
 def test_an_ending_intent_without_its_words_does_not_end_the_case(kb, form_reply, form_domain, open_question,
                                                                  intent, text):
     requested = open_question["requested_slot"]
