@@ -107,9 +107,7 @@ def keep_known_facts(facts: Dict[Text, Text], requested: Text, tracker: Tracker)
     not that the terminal showed nothing: a side reading must not overwrite a fact stated earlier.
     The answer to the open question itself always counts (merchants correct themselves there).
     """
-    return {
-        s: a for s, a in facts.items() if s == requested or tracker.get_slot(s) in (None, UNKNOWN, a)
-    }
+    return {s: a for s, a in facts.items() if s == requested or tracker.get_slot(s) in (None, UNKNOWN, a)}
 
 
 def _pending(tracker: Tracker) -> Optional[Tuple[Text, Text]]:
