@@ -14,9 +14,6 @@ HARD = [c for c in CASES if c.get("hard")]
 # Why each hard case is still diagnosed wrongly. A hard case that starts to pass fails its strict xfail:
 # then move it to the asserted cases (drop `hard: true`) and its reason from here.
 HARD_REASONS = {
-    "terminal_black_screen_flaky_net_trad":
-        "a reversed sale plus an unstable network outweigh a faulty terminal: the engine stops after one "
-        "question on network (naive Bayes counts the correlated network facts twice)",
     "bank_96_night_maintenance":
         "96 系统异常 at night with a customer debit SMS and no record: not_found and the SMS point to the "
         "customer side (payment_method); the engine has no 'several sales failed at once' signal",
@@ -190,3 +187,16 @@ def test_information_gain_needs_fewer_questions_than_fixed_order(engine):
         f"(fixed order correct {fixed_correct}/{len(ASSERTED)})"
     )
     assert adaptive_mean < fixed_mean
+
+
+def test_a_gate_question_is_asked_when_its_answer_opens_a_deciding_one(engine):
+    """"终端显示什么?" cannot change the leader itself, but it opens "哪种错误码?" (A0 would point to the terminal):
+    the engine asks it rather than stopping one gate short of the deciding question."""
+    evidence = {"terminal_condition": "faulty", "network_condition": "unstable",
+                "proof_source": "customer_debit_sms", "transaction_record": "reversed"}
+    diagnosis = engine.assess(evidence, questions_asked=1)
+    leader = diagnosis.leader.cause_id
+    posterior = {s.cause_id: s.probability for s in diagnosis.ranking}
+    assert not engine._can_change_leader(posterior, leader, "terminal_result")
+    assert diagnosis.next_question == "terminal_result"
+    assert "terminal_result" in engine.kb.signal("error_code").ask_only_if
