@@ -14,9 +14,6 @@ HARD = [c for c in CASES if c.get("hard")]
 # Why each hard case is still diagnosed wrongly. A hard case that starts to pass fails its strict xfail:
 # then move it to the asserted cases (drop `hard: true`) and its reason from here.
 HARD_REASONS = {
-    "bank_96_night_maintenance":
-        "96 系统异常 at night with a customer debit SMS and no record: not_found and the SMS point to the "
-        "customer side (payment_method); the engine has no 'several sales failed at once' signal",
     "bank_98_issuer_no_response_flaky_net":
         "98 发卡方无应答 with a flaky shop network: the network facts outweigh the issuer code",
     "bank_clearing_delay_weekday":
