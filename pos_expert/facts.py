@@ -307,6 +307,24 @@ def lexicon_examples(kb: KnowledgeBase) -> List[Example]:
     ]
 
 
+def implied_examples(kb: KnowledgeBase, positives: Sequence[Example]) -> List[Example]:
+    """What the examples say through the knowledge base's `implies`: "就这一笔没到" answers the income question too.
+
+    Without them a text that states one fact would be a negative ("says nothing") for the fact it implies.
+    """
+    stated = {(normalize_text(e.text), e.signal_id) for e in positives}
+    implied: List[Example] = []
+    for example in positives:
+        if example.label in (NONE, UNKNOWN) or not kb.is_valid_answer(example.signal_id, example.label):
+            continue
+        if normalize_text(example.text).isdigit():
+            continue  # a bare code ("96") is a code only in context; its digits say nothing else on their own
+        for signal_id, answer_id in kb.signal(example.signal_id).answer(example.label).implies.items():
+            if (normalize_text(example.text), signal_id) not in stated:
+                implied.append(Example(example.text, signal_id, answer_id, example.asked))
+    return implied
+
+
 def training_examples(
     kb: KnowledgeBase,
     annotated: Sequence[Tuple[str, Mapping[str, Optional[str]]]],
@@ -331,6 +349,7 @@ def training_examples(
         for signal_id, answer_id in facts.items():
             if answer_id is not None:
                 positives.append(Example(text, signal_id, answer_id, None))
+    positives += implied_examples(kb, positives)
     examples = list(positives)
     # A text about one signal says nothing about the others, unless it is a bare reply that only
     # means something to its own question (those stay out of the other signals' negatives when asked).
