@@ -147,23 +147,6 @@ class DiagnosisEngine:
                 return True
         return False
 
-    def _unlocks_a_decider(
-        self, posterior: Mapping[str, float], leader: str, evidence: Mapping[str, str], signal: Signal
-    ) -> bool:
-        """True when some answer to `signal` makes a question askable that could change the leader.
-
-        A gated question (ask_only_if) is out of reach until its gate is answered: "终端显示什么?" cannot change
-        the leader itself, but its answer opens "哪种错误码?", which can. Looking one gate ahead keeps the
-        engine from stopping just before the deciding question.
-        """
-        for answer_id in self._likelihood[signal.id]:
-            updated = self._update(posterior, signal.id, answer_id)
-            after = {**evidence, signal.id: answer_id}
-            for other in self.askable(after):
-                if signal.id in other.ask_only_if and self._can_change_leader(updated, leader, other.id):
-                    return True
-        return False
-
     # --- the assessment ---------------------------------------------------------------
     def assess(
         self,
@@ -206,12 +189,7 @@ class DiagnosisEngine:
         candidates = self.askable(evidence)
         if not candidates:
             return None, STOP_NO_QUESTIONS
-        useful = [
-            s
-            for s in candidates
-            if self._can_change_leader(posterior, leader, s.id)
-            or self._unlocks_a_decider(posterior, leader, evidence, s)
-        ]
+        useful = [s for s in candidates if self._can_change_leader(posterior, leader, s.id)]
         if not useful:
             return None, STOP_LEADER_SETTLED
         if strategy == FIXED_ORDER:
