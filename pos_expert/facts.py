@@ -308,7 +308,8 @@ def lexicon_examples(kb: KnowledgeBase) -> List[Example]:
 
 
 def implied_examples(kb: KnowledgeBase, positives: Sequence[Example]) -> List[Example]:
-    """What the examples say through the knowledge base's `implies`: "就这一笔没到" answers the income question too.
+    """What the examples say through the knowledge base's `implies`, as replies to the implied question:
+    "就这一笔没到" answers the income question too.
 
     Without them a text that states one fact would be a negative ("says nothing") for the fact it implies.
     """
@@ -321,7 +322,9 @@ def implied_examples(kb: KnowledgeBase, positives: Sequence[Example]) -> List[Ex
             continue  # a bare code ("96") is a code only in context; its digits say nothing else on their own
         for signal_id, answer_id in kb.signal(example.signal_id).answer(example.label).implies.items():
             if (normalize_text(example.text), signal_id) not in stated:
-                implied.append(Example(example.text, signal_id, answer_id, example.asked))
+                # Only as a reply to the implied question: read unprompted, the engine's `implies` already
+                # adds the fact, and a second reading would only add side facts to misread.
+                implied.append(Example(example.text, signal_id, answer_id, True))
     return implied
 
 

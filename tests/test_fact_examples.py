@@ -20,6 +20,12 @@ def test_an_implied_fact_is_no_negative_for_its_signal(kb):
     assert all(e.label != NONE for e in income)
 
 
+def test_an_implied_fact_is_taught_only_as_a_reply_to_its_question(kb):
+    statement = Example("刷卡报了96,没出单", "error_code", "issuer_system", None)
+
+    assert implied_examples(kb, [statement]) == [Example(statement.text, "terminal_result", "error_or_timeout", True)]
+
+
 def test_a_bare_code_implies_nothing_else(kb):
     code = Example("96", "error_code", "issuer_system", None)
 
