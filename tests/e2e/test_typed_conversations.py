@@ -12,12 +12,13 @@ from bench.simulator import RestClient
 from bench.typed import load_typed_cases, run_typed, summarize_typed, transcript_text
 from launcher.servers import TOKEN
 
-# Measured on the held-out set (2026-12-02, 126 conversations, after the issue-12 answer-bank additions from the
-# dev set): typing 0.762 accuracy, fact recall 0.741, precision 0.937; clicking 0.841. The floors leave 2-3 points.
-TYPED_ACCURACY_FLOOR = 0.73
-TYPED_FACT_RECALL_FLOOR = 0.72
+# Measured on the held-out set (2026-12-02, 126 conversations, after the second and third development sets and the
+# weight review from them): typing 0.738 accuracy, fact recall 0.759, precision 0.935; clicking 0.849. The floors
+# leave 2-3 points for run-to-run noise (each retraining moves a few conversations).
+TYPED_ACCURACY_FLOOR = 0.71
+TYPED_FACT_RECALL_FLOOR = 0.73
 TYPED_FACT_PRECISION_FLOOR = 0.91
-CLICKED_ACCURACY_FLOOR = 0.81
+CLICKED_ACCURACY_FLOOR = 0.82
 
 
 @pytest.fixture(scope="module")
