@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from bench import load
 from bench.machine import machine_info
@@ -48,7 +48,12 @@ def log(text: str) -> None:
 def py_spy(pid: int, seconds: int, out: Path) -> subprocess.Popen:
     """py-spy recording a flame graph (SVG) of process `pid` for `seconds`, 50 samples a second."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(seconds),
+    # bench/requirements.txt installs it into the venv; a py-spy on PATH does too (e.g. kept out of a shared venv)
+    beside = Path(sys.executable).parent / "py-spy"
+    spy = str(beside) if beside.exists() else shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("py-spy not found in the venv or on PATH: pip install -r bench/requirements.txt")
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds),
                              "-r", "50", "-f", "flamegraph", "-o", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 

@@ -22,7 +22,6 @@ import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -30,9 +29,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy import sparse
 
-from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, FactReader, training_examples, with_question
+from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, FactReader, training_examples
 from pos_expert.knowledge import DEFAULT_PATH, UNKNOWN, default_knowledge_base
 from pos_expert.text import lexicon_for, normalize_text
 
@@ -59,55 +57,6 @@ def knowledge_fingerprint() -> Text:
         digest.update(path.name.encode())
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
-
-
-class SharedFeaturesFactReader(FactReader):
-    """FactReader that computes each message's features once for `read` and `answers_if_asked` (issue 11).
-
-    Same numbers as FactReader, only less work per message:
-    - the segments' feature matrix of the last text is kept, so `answers_if_asked` reuses what `read`
-      computed for the same (normalised) text;
-    - the question views ([x, asked·x, asked]) of that matrix are built once per view, not once per signal;
-    - each classifier's coefficients are kept in Fortran order, so scikit-learn's `coef_.T` is contiguous
-      and scipy's sparse product no longer copies the whole coefficient matrix on every call. The values
-      and the arithmetic are unchanged (tests/test_nlu_components.py compares with FactReader).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._last_text: Optional[Text] = None
-        self._last_segments: Any = None
-        self._views: Dict[bool, sparse.csr_matrix] = {}
-
-    def prepare(self) -> "SharedFeaturesFactReader":
-        """Coefficients in Fortran order (call after training or loading the models)."""
-        for model in self.models.values():
-            if hasattr(model, "coef_") and not model.coef_.flags.f_contiguous:
-                model.coef_ = np.asfortranarray(model.coef_)
-        return self
-
-    def train(self, *args: Any, **kwargs: Any) -> "SharedFeaturesFactReader":
-        super().train(*args, **kwargs)
-        return self.prepare()
-
-    def _segment_features(self, text: Text) -> Tuple[List[Tuple[int, int]], sparse.csr_matrix]:
-        if text != self._last_text:
-            self._last_segments = super()._segment_features(text)
-            self._last_text = text
-            self._views = {}
-        return self._last_segments
-
-    def _classify(self, signal_id: Text, matrix: sparse.csr_matrix, asked: bool) -> List[Tuple[Text, float]]:
-        if self._last_segments is not None and matrix is self._last_segments[1]:
-            view = self._views.get(asked)
-            if view is None:
-                view = self._views[asked] = with_question(matrix, asked)
-        else:
-            view = with_question(matrix, asked)
-        model = self.models[signal_id]
-        probabilities = model.predict_proba(view)
-        best = probabilities.argmax(axis=1)
-        return [(str(model.classes_[b]), float(p[b])) for b, p in zip(best, probabilities, strict=True)]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -138,7 +87,7 @@ class MerchantFactExtractor(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.kb = default_knowledge_base()
-        self.reader = reader or SharedFeaturesFactReader(self.kb, lexicon_for(self.kb))
+        self.reader = reader or FactReader(self.kb, lexicon_for(self.kb))
 
     @classmethod
     def create(
@@ -208,8 +157,8 @@ class MerchantFactExtractor(GraphComponent):
             return component
         component.reader.featurizer.vocabulary = state["vocabulary"]
         component.reader.models = state["models"]
-        if isinstance(component.reader, SharedFeaturesFactReader):
-            component.reader.prepare()
+        # Stacked now rather than on the first message, so that no merchant waits for it.
+        component.reader.prepare()
         return component
 
     # --- prediction --------------------------------------------------------------------------
@@ -248,4 +197,4 @@ class MerchantFactExtractor(GraphComponent):
         return training_data
 
 
-__all__ = ["MerchantFactExtractor", "SharedFeaturesFactReader", "ANSWERS_IF_ASKED", "UNKNOWN"]
+__all__ = ["MerchantFactExtractor", "ANSWERS_IF_ASKED", "UNKNOWN"]

@@ -6,6 +6,11 @@ builds a validator, then validates: the meta-schema check is most of a call's co
 and its result never changes. The patched method checks the schema once, keeps the validator, and per call
 does exactly what ``jsonschema.validate`` does after that: ``best_match(validator.iter_errors(result))``,
 raising that error with the same message suffix Rasa adds. Same errors, same messages, same return value.
+
+Event.resolve_by_type walks every subclass of Event (rasa.shared.utils.common.all_subclasses, recursive,
+with an abstractness check per class) for every event it deserialises: each stored event when a tracker
+is retrieved, each event an action returns. The patched lookup keeps the answer per type name and forgets
+all of them whenever a new Event subclass is defined, so it returns what the walk would.
 """
 
 from __future__ import annotations
@@ -83,6 +88,36 @@ def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 validate_action_result.__pos_patch__ = True  # type: ignore[attr-defined]
 
 
+_event_classes: Dict[Text, Any] = {}
+
+
+def _forget_event_classes(cls: type, **kwargs: Any) -> None:
+    """Event.__init_subclass__: a new event class may answer a type name, so look again."""
+    _event_classes.clear()
+
+
+def resolve_event_type(type_name: Text, default: Any = None) -> Any:
+    """Event.resolve_by_type, remembering the walk's answer per type name."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    if type_name not in _event_classes:
+        # The first subclass in the walk's order with that type name, as Rasa's loop returns; None: none.
+        _event_classes[type_name] = next((c for c in all_subclasses(Event) if c.type_name == type_name), None)
+    found = _event_classes[type_name]
+    if found is not None:
+        return found
+    if type_name == "topic":
+        return None  # backwards compatibility to support old TopicSet evts
+    elif default is not None:
+        return default
+    else:
+        raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+resolve_event_type.__pos_patch__ = True  # type: ignore[attr-defined]
+
+
 def _with_project_session_start(original: Callable[..., List[Any]]) -> Callable[..., List[Any]]:
     from runtime.session import ProjectActionSessionStart
 
@@ -104,8 +139,10 @@ def apply_patches() -> None:
     2. Rasa's default action_session_start is runtime.session.ProjectActionSessionStart, which also sets
        the audience slot from the channel's session metadata; the domain no longer lists
        action_session_start, so session start is no longer a call to the action server.
+    3. Event.resolve_by_type remembers which class answers a type name (see the module docstring).
     """
     from rasa.core.actions import action
+    from rasa.shared.core.events import Event
 
     if not getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False):
         action.RemoteAction._validate_action_result = validate_action_result
@@ -113,12 +150,19 @@ def apply_patches() -> None:
     if not getattr(action.default_actions, "__pos_patch__", False):
         action.default_actions = _with_project_session_start(action.default_actions)
         logger.debug("runtime: action_session_start runs in the Rasa server")
+    if not getattr(Event.resolve_by_type, "__pos_patch__", False):
+        Event.__init_subclass__ = classmethod(_forget_event_classes)
+        _event_classes.clear()
+        Event.resolve_by_type = staticmethod(resolve_event_type)
+        logger.debug("runtime: Event.resolve_by_type remembers its answers")
 
 
 def is_patched() -> bool:
     from rasa.core.actions import action
+    from rasa.shared.core.events import Event
 
     return bool(
         getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False)
         and getattr(action.default_actions, "__pos_patch__", False)
+        and getattr(Event.resolve_by_type, "__pos_patch__", False)
     )

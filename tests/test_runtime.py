@@ -201,3 +201,51 @@ def test_session_start_patch_is_rasa_default_otherwise():
 
     names = [a.name() for a in action.default_actions(None)]
     assert names == [a.name() for a in action.default_actions.__wrapped__(None)]
+
+
+# --- Event.resolve_by_type remembers its answers -------------------------------------------------------
+def rasa_resolve_by_type(type_name, default=None):
+    """Rasa 3.6.21's Event.resolve_by_type, verbatim."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):
+        if cls.type_name == type_name:
+            return cls
+    if type_name == "topic":
+        return None
+    elif default is not None:
+        return default
+    else:
+        raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def test_event_lookup_is_patched_and_answers_as_rasa():
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    assert getattr(Event.resolve_by_type, "__pos_patch__", False)
+    names = sorted({c.type_name for c in all_subclasses(Event)})
+    assert {"user", "slot", "action", "bot", "session_started", "active_loop"} <= set(names)
+    for _ in range(2):  # first the walk, then the remembered answers
+        for name in names + ["topic"]:
+            assert Event.resolve_by_type(name) is rasa_resolve_by_type(name), name
+        for default in (SlotSet, UserUttered):
+            assert Event.resolve_by_type("no_such_event", default) is default
+        with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+            Event.resolve_by_type("no_such_event")
+    # the path Rasa deserialises through
+    event = Event.from_parameters({"event": "slot", "name": "audience", "value": "agent"})
+    assert isinstance(event, SlotSet) and event.key == "audience"
+
+
+def test_event_lookup_sees_event_classes_defined_later():
+    from rasa.shared.core.events import Event, SlotSet
+
+    assert Event.resolve_by_type("pos_test_event", SlotSet) is SlotSet  # remembered: none
+
+    class PosTestEvent(SlotSet):
+        type_name = "pos_test_event"
+
+    assert Event.resolve_by_type("pos_test_event") is PosTestEvent is rasa_resolve_by_type("pos_test_event")
+    assert Event.resolve_by_type("slot") is rasa_resolve_by_type("slot")

@@ -1,55 +1,64 @@
-"""nlu_components.facts.SharedFeaturesFactReader reads exactly as pos_expert.facts.FactReader (issue 11).
+"""The trained model's fact reader reads, batched (pos_expert.facts.FactReader), exactly as one
+`predict_proba` per signal did (tests/support/unbatched_reader.py; issue 11).
 
 Uses the fact reader of the trained model (models/pos-assistant.tar.gz), so it runs with the end-to-end
-tests (make test-e2e trains first) and fails when there is no model.
+tests (make test-e2e trains first) and fails when there is no model. tests/test_fact_batching.py makes the
+same comparison, without a trained model, in the unit tests.
 """
 import pickle
 import tarfile
 
+import numpy as np
 import pytest
 
 from bench.typed import load_typed_cases
-from nlu_components.facts import MerchantFactExtractor, SharedFeaturesFactReader
+from launcher.servers import MODEL
+from nlu_components.facts import MerchantFactExtractor
 from pos_expert.facts import FactReader
 from pos_expert.knowledge import default_knowledge_base
 from pos_expert.text import lexicon_for, normalize_text
-from launcher.servers import MODEL
+from tests.support import unbatched_reader
 
 
 @pytest.fixture(scope="module")
-def state():
+def reader():
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test-e2e does)")
     with tarfile.open(MODEL) as archive:
         member = next((m for m in archive.getmembers() if m.name.endswith("fact_reader.pkl")), None)
         if member is None:
             pytest.fail("the model has no fact reader")
-        return archive.extractfile(member).read()
-
-
-def _reader(cls, state):
+        loaded = pickle.loads(archive.extractfile(member).read())
     kb = default_knowledge_base()
-    reader = cls(kb, lexicon_for(kb))
-    loaded = pickle.loads(state)
+    reader = FactReader(kb, lexicon_for(kb))
     reader.featurizer.vocabulary, reader.models = loaded["vocabulary"], loaded["models"]
-    return reader
+    return reader.prepare()
 
 
-def test_same_readings_as_fact_reader(state):
-    plain = _reader(FactReader, state)
-    shared = _reader(SharedFeaturesFactReader, state).prepare()
+@pytest.fixture(scope="module")
+def texts():
     cases = load_typed_cases()
     texts = [c.opening for c in cases] + [r.text for c in cases for r in c.answers.values()]
-    texts = texts[::6]  # a spread of openings and answers: the plain reader is slow
-    texts += ["", "好的", "网不好,哦不对,网是好的", "没有啊,app里找不到", "/affirm", "顾客扫码付了,没到账。"]
-    for text in texts:
+    return texts + ["", "好的", "网不好,哦不对,网是好的", "没有啊,app里找不到", "/affirm", "顾客扫码付了,没到账。"]
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_same_probabilities_as_predict_proba(reader, texts, asked):
+    normalised = sorted({normalize_text(t) for t in texts} - {""})
+    batched = reader.probabilities(reader.featurizer.transform(normalised), asked)
+    for signal_id, expected in unbatched_reader.per_model_probabilities(reader, normalised, asked).items():
+        assert np.abs(batched[signal_id] - expected).max() <= 1e-9, signal_id
+
+
+def test_same_readings_as_before(reader, texts):
+    for text in texts[::6] + texts[-6:]:  # a spread of openings and answers: the unbatched reader is slow
         # the order the component uses (read, then answers_if_asked), and the other way round
-        assert shared.read(text, 0.5) == plain.read(text, 0.5), text
-        assert shared.answers_if_asked(text) == plain.answers_if_asked(text), text
-        assert shared.answers_if_asked(normalize_text(text)) == plain.answers_if_asked(text), text
-        assert shared.read(text, 0.7) == plain.read(text, 0.7), text
+        assert reader.read(text, 0.5) == unbatched_reader.read(reader, text, 0.5), text
+        assert reader.answers_if_asked(text) == unbatched_reader.answers_if_asked(reader, text), text
+        assert reader.answers_if_asked(normalize_text(text)) == unbatched_reader.answers_if_asked(reader, text), text
+        assert reader.read(text, 0.7) == unbatched_reader.read(reader, text, 0.7), text
 
 
-def test_the_component_uses_the_shared_reader():
+def test_the_component_uses_the_batched_reader():
     component = MerchantFactExtractor(MerchantFactExtractor.get_default_config(), None, None)
-    assert isinstance(component.reader, SharedFeaturesFactReader)
+    assert type(component.reader) is FactReader

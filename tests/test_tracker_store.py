@@ -77,6 +77,49 @@ def test_same_rows_as_rasas_store(tmp_path, domain):
     assert [e.as_dict() for e in back.events] == [e.as_dict() for e in a.events]
 
 
+
+def _rows(store):
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_prepared_statements_store_and_read_what_rasas_orm_code_does(tmp_path, domain):
+    """Two senders, a second session for one of them, saves after every turn: the same rows (ids, columns,
+    JSON) as Rasa's SQLTrackerStore, and the same trackers back, for the current session and in full."""
+    ours = ProjectSQLTrackerStore(domain, db=str(tmp_path / "ours.db"))
+    rasas = SQLTrackerStore(domain, db=str(tmp_path / "rasa.db"))
+    start = [SessionStarted(timestamp=100.0), ActionExecuted("action_listen", timestamp=100.0)]
+    for store in (ours, rasas):
+        clock = 100.0
+        for turn in range(6):
+            for sender in ("a", "b"):
+                # as Rasa's processor does: the current session from the store, a turn, save
+                tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker.from_events(
+                    sender, list(start), domain.slots)
+                clock += 1
+                if sender == "a" and turn == 3:  # a new session: only its events are counted before a save
+                    tracker.update(SessionStarted(timestamp=clock), domain)
+                    tracker.update(ActionExecuted("action_listen", timestamp=clock), domain)
+                    asyncio.run(store.save(tracker))
+                    tracker = asyncio.run(store.retrieve(sender))
+                tracker.update(UserUttered(f"{sender}{turn}", {"name": "inform", "confidence": 1.0},
+                                           timestamp=clock), domain)
+                tracker.update(SlotSet("audience", "agent", timestamp=clock), domain)
+                tracker.update(ActionExecuted("action_listen", timestamp=clock), domain)
+                asyncio.run(store.save(tracker))
+                asyncio.run(store.save(tracker))  # nothing new: nothing written
+    assert _rows(ours) == _rows(rasas) and len(_rows(ours)) == 2 * (2 + 6 * 3) + 2
+    for sender in ("a", "b"):
+        for read in ("retrieve", "retrieve_full_tracker"):
+            a = asyncio.run(getattr(ours, read)(sender))
+            b = asyncio.run(getattr(rasas, read)(sender))
+            assert [e.as_dict() for e in a.events] == [e.as_dict() for e in b.events], (sender, read)
+    assert len(asyncio.run(ours.retrieve("a")).events) == 2 + 3 * 3
+    assert asyncio.run(ours.retrieve("nobody")) is None
+
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
