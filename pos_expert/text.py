@@ -22,6 +22,8 @@ CODE_SIGNAL = "error_code"
 # merchant naming the code, since nobody types a bare amount or time as a whole message.
 _CODE_ALONE_FILLERS = frozenset("好像是个吧啊呢呀嗯哦就应该大概可能码的那.。,,!!??~ ")
 _CODE_ALONE_MAX_FILLERS = 5
+# A number followed by a unit is an amount, a time, a date or a count, whatever word comes before it ("写的98块").
+_NUMBER_UNITS = tuple("块元角毛点分秒号日月年笔张次个位天岁%") + ("块钱", "多块", "多元")
 
 # Cues that flip the phrase right after them ("没有死机", "没断过网").
 NEGATION_CUES = ("并没有", "从来没", "从没有", "没有", "从没", "没", "不", "未", "无")
@@ -95,6 +97,8 @@ class Lexicon:
         """A bare number is an error code only after a cue ("报了个96"), before its message ("98发卡方无应答"),
         or typed as the whole message ("77", "好像是54")."""
         if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
+            return False
+        if text[end:].lstrip(" ").startswith(_NUMBER_UNITS):
             return False
         before = text[max(0, start - 6) : start].rstrip(" ::'\"“”")
         after = text[end : end + 8].lstrip(" ::-")

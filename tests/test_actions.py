@@ -473,7 +473,7 @@ def test_yes_no_meanings_are_those_of_the_knowledge_base(kb):
     # Spot checks, so that the parametrised test above is not only comparing the code with itself.
     network = kb.signal("network_condition")
     assert (network.affirm_means, network.deny_means) == ("normal", "unstable")
-    assert kb.signal("transaction_record").affirm_means is None
+    assert kb.signal("transaction_record").affirm_means == "success"  # "有" to "能查到吗?": found, status not named
     assert kb.signal("transaction_record").deny_means == "not_found"
     assert kb.signal("platform_type").affirm_means is None and kb.signal("platform_type").deny_means is None
 

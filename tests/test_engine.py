@@ -80,6 +80,9 @@ def test_conditional_questions_wait_for_their_condition(engine):
     assert "settlement_status" not in [s.id for s in engine.askable({})]
     assert "settlement_status" in [s.id for s in engine.askable({"transaction_record": "success"})]
     assert "error_code" not in [s.id for s in engine.askable({"terminal_result": "success_slip"})]
+    # A customer scanning the shop's code leaves nothing on a POS screen: the screen question is not asked.
+    assert "terminal_result" in [s.id for s in engine.askable({"payment_channel": "qr_merchant_scans"})]
+    assert "terminal_result" not in [s.id for s in engine.askable({"payment_channel": "qr_customer_scans"})]
 
 
 def test_implied_facts_are_added(engine):

@@ -18,6 +18,8 @@ def lexicon(kb):
         ("好像是54", "decline"),
         ("是55吧", "decline"),
         ("03", "merchant_disabled"),
+        ("小票上写着96", "issuer_system"),  # what the slip or the record says
+        ("记录里写的55 密码错", "decline"),
     ],
 )
 def test_a_code_in_context_is_read(lexicon, text, code):
@@ -26,7 +28,8 @@ def test_a_code_in_context_is_read(lexicon, text, code):
 
 @pytest.mark.parametrize(
     "text",
-    ["顾客刷了98块钱", "下午2点22分刷的", "收了98", "22号刷的", "尾号9651的卡", "刷了51笔", "98元的单子还没到"],
+    ["顾客刷了98块钱", "下午2点22分刷的", "收了98", "22号刷的", "尾号9651的卡", "刷了51笔", "98元的单子还没到",
+     "提示98块的那笔", "小票上写的58元", "显示22点05分"],  # a unit makes it an amount or a time, whatever the cue
 )
 def test_amounts_times_and_digits_are_no_codes(lexicon, text):
     assert "error_code" not in lexicon.facts(text)
