@@ -36,7 +36,7 @@ from pos_expert.knowledge import UNKNOWN, KnowledgeBase, KnowledgeBaseError
 
 if TYPE_CHECKING:  # imported lazily at run time: scikit-learn is slow to import
     from sklearn.linear_model import LogisticRegression
-from pos_expert.text import Lexicon, normalize_text
+from pos_expert.text import NEGATION_CUES, Lexicon, normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ TYPED_ANSWERS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "type
 # Clauses: punctuation, and the conjunctions that start a new statement ("网络正常,但是机器死机了").
 _CLAUSE_BREAK = re.compile(r"[,.!?;:、。!?;:\n]+|(?:但是|可是|不过|然后|而且|结果|后来)")
 _DIGITS = re.compile(r"\d+")
+# A negation's scope: the few characters after 没/不/未… up to the clause's end. The characters in it get
+# a marked copy ("~扣"), so that "没被扣服务费" need not read like "被扣了服务费".
+_NEGATION = re.compile("|".join(sorted(NEGATION_CUES, key=len, reverse=True)))
+_NEGATION_SCOPE = 6
 # Replies shorter than this only mean something as an answer to their own question.
 MIN_CONTEXT_FREE_LENGTH = 6
 # A later clause replaces the surest reading only when it is itself this sure.
@@ -85,6 +89,17 @@ def clauses(text: str) -> List[Tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+def negated_grams(text: str) -> List[str]:
+    """Marked 1-2 grams of the characters in a negation's scope ("没被扣什么" gives ~被, ~扣, ~被扣 …)."""
+    grams: List[str] = []
+    for match in _NEGATION.finditer(text):
+        scope = text[match.end() : match.end() + _NEGATION_SCOPE]
+        brk = _CLAUSE_BREAK.search(scope)
+        scope = scope[: brk.start()] if brk else scope
+        grams += [f"~{scope[i : i + n]}" for n in (1, 2) for i in range(len(scope) - n + 1)]
+    return grams
+
+
 class Featurizer:
     """Sparse features of a normalised text: char 1-3 grams with digits masked, lexicon and code matches."""
 
@@ -102,7 +117,7 @@ class Featurizer:
             for m in self.lexicon.scan(text, normalized=True)
         ]
         length = "len:short" if len(text) < MIN_CONTEXT_FREE_LENGTH else "len:long"
-        return grams + matches + matches + [length]
+        return grams + matches + matches + [length] + negated_grams(masked)
 
     def fit(self, texts: Iterable[str]) -> None:
         vocabulary: Dict[str, int] = {}
