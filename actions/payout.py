@@ -16,7 +16,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from pos_expert.payout import OVERDUE, PayoutEstimate, date_zh, expected_payout
+from pos_expert.knowledge import UNKNOWN
+from pos_expert.payout import (
+    DAY_OFF,
+    DAYS_AGO,
+    OVERDUE,
+    RECENT,
+    PayoutEstimate,
+    date_zh,
+    expected_payout,
+    sale_day_kind,
+)
 from pos_expert.responses import Responses, render
 from pos_expert.sale_time import sale_time
 
@@ -27,6 +37,10 @@ SALE_SLOT = "sale_time"
 DUE_SIGNAL = "payout_due"
 # settlement_cycle answers that name a cycle (a "changed" cycle names none).
 CYCLE_OF_ANSWER = {"same_day": "D0", "next_working_day": "T+1", "next_day": "D+1"}
+# transaction_timing's answer for what the calendar says about a dated sale ("上周六", "国庆那天", "昨天").
+TIMING_SIGNAL = "transaction_timing"
+TIMING_OF_DAY_KIND = {DAY_OFF: "weekend_holiday_or_night", RECENT: "recent", DAYS_AGO: "days_ago"}
+NIGHT_OR_DAY_OFF = TIMING_OF_DAY_KIND[DAY_OFF]
 # The questions whose replies may say when the sale happened.
 SALE_TIME_QUESTIONS = {"transaction_timing", "settlement_cycle"}
 RESPONSE_OF_STATUS = {
@@ -82,6 +96,17 @@ def payout_summary(
     }
 
 
+def _timing_events(tracker: Tracker, sale: dt.datetime, now: dt.datetime) -> List[SlotSet]:
+    """transaction_timing from the calendar once the sale has a day: a weekend or a holiday is a day off
+    whatever the words ("昨天" on a Monday, "国庆那天"); a working day answers only what the words left open
+    ("礼拜三刷的" is days ago), since a message may name other days too ("周末的钱周一还没到")."""
+    timing = TIMING_OF_DAY_KIND[sale_day_kind(sale, now.date())]
+    current = tracker.get_slot(TIMING_SIGNAL)
+    if current == timing or (current not in (None, UNKNOWN) and timing != NIGHT_OR_DAY_OFF):
+        return []
+    return [SlotSet(TIMING_SIGNAL, timing)]
+
+
 def payout_events(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -103,16 +128,19 @@ def payout_events(
         iso = found.isoformat(timespec="minutes")
         if iso != tracker.get_slot(SALE_SLOT):
             events.append(SlotSet(SALE_SLOT, iso))
+        if asked in (None, TIMING_SIGNAL):
+            events += _timing_events(tracker, found, now)
+    sale_events = [e for e in events if e["name"] == SALE_SLOT]
     slots = {
         "settlement_cycle": tracker.get_slot("settlement_cycle"),
-        SALE_SLOT: events[0]["value"] if events else tracker.get_slot(SALE_SLOT),
+        SALE_SLOT: sale_events[0]["value"] if sale_events else tracker.get_slot(SALE_SLOT),
     }
     estimate = estimate_for(slots)
     if estimate is None:
         return events
     status = estimate.status(now.date())
     due = "overdue" if status == OVERDUE else "not_yet_due"
-    if due == tracker.get_slot(DUE_SIGNAL) and not events:
+    if due == tracker.get_slot(DUE_SIGNAL) and not sale_events:
         return events  # said already
     events.append(SlotSet(DUE_SIGNAL, due))
     for name, values in payout_responses(estimate, status):

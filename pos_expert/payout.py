@@ -42,12 +42,24 @@ class PayoutEstimate:
         return DUE_TODAY if today == self.payout_day else OVERDUE
 
 
+DAY_OFF, RECENT, DAYS_AGO = "day_off", "recent", "days_ago"
+
+
 def is_working_day(day: dt.date) -> Tuple[bool, bool]:
     """(is a working day, whether the official holiday schedule for that year is known)."""
     try:
         return chinese_calendar.is_workday(day), True
     except NotImplementedError:
         return day.weekday() < 5, False
+
+
+def sale_day_kind(sale: dt.datetime, today: dt.date) -> str:
+    """What the calendar says about a dated sale: DAY_OFF (weekend, holiday), RECENT (today or yesterday)
+    or DAYS_AGO."""
+    working, _known = is_working_day(sale.date())
+    if not working:
+        return DAY_OFF
+    return RECENT if (today - sale.date()).days <= 1 else DAYS_AGO
 
 
 def next_working_day(day: dt.date, include_today: bool = False) -> Tuple[dt.date, bool]:

@@ -31,6 +31,10 @@ FESTIVAL_OFFSET = re.compile(
     r"(国庆|春节|过年|元旦|五一|劳动节|中秋|端午|清明|除夕|大年三十|双十一|圣诞)节?"
     r"(前|后)(一|二|两|三|1|2|3)天"
 )
+# An expression that names only a time of day (no day, date, weekday or festival).
+TIME_OF_DAY_ONLY = re.compile(
+    r"^[^日号月年周期拜天节]*(点|时|:|：|晚上|早上|上午|下午|凌晨|中午|傍晚|夜)[^日号月年周期拜天节]*$"
+)
 NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 
 _jionlp = None
@@ -61,12 +65,18 @@ def _parse(expression: str, base: dt.datetime) -> Optional[tuple]:
 
 
 def _in_the_past(expression: str, now: dt.datetime) -> Optional[tuple]:
-    """The expression's span, moved back a week (weekdays) or a year (dates, festivals) if it lies ahead."""
+    """The expression's span, moved back a day (a time of day alone: "晚上10点" said at 3 pm is last night),
+    a week (weekdays) or a year (dates, festivals) if it lies ahead."""
     span = _parse(expression, now)
     if span is None or span[0] <= now:
         return span
-    weekday = re.search(r"(周|星期|礼拜)", expression)
-    earlier = now - (dt.timedelta(days=7) if weekday else dt.timedelta(days=365))
+    if TIME_OF_DAY_ONLY.match(expression):
+        back = dt.timedelta(days=1)
+    elif re.search(r"(周|星期|礼拜)", expression):
+        back = dt.timedelta(days=7)
+    else:
+        back = dt.timedelta(days=365)
+    earlier = now - back
     span = _parse(expression, earlier)
     return span if span is not None and span[0] <= now else None
 

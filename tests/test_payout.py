@@ -82,6 +82,7 @@ def test_an_unknown_cycle_is_refused():
     ("国庆前一天刷的", D(2026, 9, 30, 12, 0)),          # a festival with an offset, in the past
     ("大年三十那天", D(2026, 2, 16, 12, 0)),
     ("昨天上午十点多刷的,今天还没到", D(2026, 11, 30, 10, 0)),
+    ("晚上10点刷的", D(2026, 11, 30, 22, 0)),          # a time of day still ahead (it is 3 pm): last night
 ])
 def test_sale_time_from_typed_words(text, expected):
     assert sale_time(text, NOW) == expected
@@ -109,19 +110,21 @@ def run_payout(tracker_state, text, slots):
 
 def test_a_sale_time_is_kept_until_the_cycle_is_known(tracker_state):
     events, said = run_payout(tracker_state, "昨天下午三点刷的", {})
-    assert events == [SlotSet("sale_time", "2026-11-30T15:00")]
+    assert events == [SlotSet("sale_time", "2026-11-30T15:00"), SlotSet("transaction_timing", "recent")]
     assert said == []
 
 
 def test_t1_sale_from_yesterday_is_due_today(tracker_state):
     events, said = run_payout(tracker_state, "昨天下午三点刷的", {"settlement_cycle": "next_working_day"})
-    assert events == [SlotSet("sale_time", "2026-11-30T15:00"), SlotSet("payout_due", "not_yet_due")]
+    assert events == [SlotSet("sale_time", "2026-11-30T15:00"), SlotSet("transaction_timing", "recent"),
+                      SlotSet("payout_due", "not_yet_due")]
     assert said == ["按T+1,这笔应在今天(12月1日(周二))到账;跨行的一般当天晚些时候到,可以晚点再看看。"]
 
 
 def test_t1_sale_from_last_friday_is_overdue(tracker_state):
     events, said = run_payout(tracker_state, "上周五刷的", {"settlement_cycle": "next_working_day"})
-    assert events == [SlotSet("sale_time", "2026-11-27T12:00"), SlotSet("payout_due", "overdue")]
+    assert events == [SlotSet("sale_time", "2026-11-27T12:00"), SlotSet("transaction_timing", "days_ago"),
+                      SlotSet("payout_due", "overdue")]
     assert said == ["按T+1,这笔应在11月30日(周一)到账,现在已经过了结算日。"]
 
 
@@ -133,7 +136,8 @@ def test_the_cycle_given_after_the_sale_time(tracker_state):
 
 
 def test_late_night_sale_names_the_transaction_day(tracker_state):
-    events, said = run_payout(tracker_state, "昨晚十一点半刷的", {"settlement_cycle": "next_working_day"})
+    events, said = run_payout(tracker_state, "昨晚十一点半刷的", {"settlement_cycle": "next_working_day",
+                                                              "transaction_timing": "weekend_holiday_or_night"})
     assert events == [SlotSet("sale_time", "2026-11-30T23:30"), SlotSet("payout_due", "not_yet_due")]
     assert said == ["按T+1,这笔应在12月2日(周三)到账,现在还没到结算日。",
                     "这笔刷在日切(晚上23点左右)之后,算12月1日(周二)的交易。"]
@@ -141,7 +145,8 @@ def test_late_night_sale_names_the_transaction_day(tracker_state):
 
 def test_d1_counts_calendar_days(tracker_state):
     events, said = run_payout(tracker_state, "周六刷的", {"settlement_cycle": "next_day"})
-    assert events == [SlotSet("sale_time", "2026-11-28T12:00"), SlotSet("payout_due", "overdue")]
+    assert events == [SlotSet("sale_time", "2026-11-28T12:00"), SlotSet("transaction_timing", "weekend_holiday_or_night"),
+                      SlotSet("payout_due", "overdue")]
     assert said == ["按D+1,这笔应在11月29日(周日)到账,现在已经过了结算日。"]
 
 
@@ -153,7 +158,7 @@ def test_said_once(tracker_state):
 
 def test_a_changed_cycle_gives_no_date(tracker_state):
     events, said = run_payout(tracker_state, "昨天刷的", {"settlement_cycle": "changed"})
-    assert events == [SlotSet("sale_time", "2026-11-30T12:00")]
+    assert events == [SlotSet("sale_time", "2026-11-30T12:00"), SlotSet("transaction_timing", "recent")]
     assert said == []
 
 
@@ -174,7 +179,8 @@ def test_national_day_holiday_in_the_form(tracker_state):
     dispatcher = CollectingDispatcher()
     tracker = Tracker.from_dict(tracker_state(slots={"settlement_cycle": "next_working_day"}, text="国庆前一天刷的"))
     events = payout_events(dispatcher, tracker, "国庆前一天刷的", now=D(2026, 10, 5, 10, 0))
-    assert events == [SlotSet("sale_time", "2026-09-30T12:00"), SlotSet("payout_due", "not_yet_due")]
+    assert events == [SlotSet("sale_time", "2026-09-30T12:00"), SlotSet("transaction_timing", "days_ago"),
+                      SlotSet("payout_due", "not_yet_due")]
     assert rendered(dispatcher.messages) == ["按T+1,这笔应在10月8日(周四)到账,现在还没到结算日。"]
 
 
@@ -182,7 +188,8 @@ def test_a_year_without_a_published_calendar_says_so(tracker_state):
     dispatcher = CollectingDispatcher()
     tracker = Tracker.from_dict(tracker_state(slots={"settlement_cycle": "next_working_day"}, text="昨天刷的"))
     events = payout_events(dispatcher, tracker, "昨天刷的", now=D(2027, 1, 9, 10, 0))  # Saturday
-    assert events == [SlotSet("sale_time", "2027-01-08T12:00"), SlotSet("payout_due", "not_yet_due")]
+    assert events == [SlotSet("sale_time", "2027-01-08T12:00"), SlotSet("transaction_timing", "recent"),
+                      SlotSet("payout_due", "not_yet_due")]
     assert rendered(dispatcher.messages) == [
         "按T+1,这笔应在1月11日(周一)到账,现在还没到结算日。",
         "(这一年的法定节假日安排还没有公布,只按周末推算,节假日可能再往后顺延。)"]
@@ -204,4 +211,31 @@ def test_the_sale_time_is_read_from_the_opening_and_the_time_questions_only(trac
     dispatcher = CollectingDispatcher()
     text = "今天的都报错"  # to "POS机上显示的是什么?" this is about today's attempts, not the sale
     events = payout_events(dispatcher, Tracker.from_dict(tracker_state(text=text)), text, now=NOW, asked=asked)
-    assert events == ([SlotSet("sale_time", "2026-12-01T12:00")] if reads else [])
+    sale = [SlotSet("sale_time", "2026-12-01T12:00")] if reads else []
+    timing = [SlotSet("transaction_timing", "recent")] if asked in (None, "transaction_timing") else []
+    assert events == sale + timing  # the timing is read only where the sale itself is the subject
+
+
+# --- transaction_timing from the calendar -------------------------------------------------------------
+
+@pytest.mark.parametrize("text, now, known, timing", [
+    ("上周六刷的", NOW, None, "weekend_holiday_or_night"),    # a weekend day
+    ("国庆那天刷的", NOW, None, "weekend_holiday_or_night"),   # a holiday
+    ("上周三刷的", NOW, None, "days_ago"),
+    ("今天上午刷的", NOW, None, "recent"),
+    ("昨天刷的", D(2026, 11, 30, 10, 0), "recent", "weekend_holiday_or_night"),  # said on a Monday: Sunday
+    ("2026年2月14日刷的", NOW, None, "days_ago"),              # a Saturday that was a 调休 working day
+])
+def test_the_calendar_answers_the_timing_question(tracker_state, text, now, known, timing):
+    slots = {"transaction_timing": known} if known else {}
+    events = payout_events(CollectingDispatcher(), Tracker.from_dict(tracker_state(slots=slots, text=text)), text,
+                           now=now, asked="transaction_timing")
+    assert SlotSet("transaction_timing", timing) in events
+
+
+def test_a_working_day_does_not_override_what_the_words_said(tracker_state):
+    # "周末的钱周一还没到": the words said weekend; 周一 is when the merchant looked, not a reason to change it.
+    text = "周一刷的"
+    tracker = Tracker.from_dict(tracker_state(slots={"transaction_timing": "weekend_holiday_or_night"}, text=text))
+    events = payout_events(CollectingDispatcher(), tracker, text, now=NOW)
+    assert events == [SlotSet("sale_time", "2026-11-30T12:00")]
