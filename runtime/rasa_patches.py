@@ -11,12 +11,21 @@ Event.resolve_by_type walks every subclass of Event (rasa.shared.utils.common.al
 with an abstractness check per class) for every event it deserialises: each stored event when a tracker
 is retrieved, each event an action returns. The patched lookup keeps the answer per type name and forgets
 all of them whenever a new Event subclass is defined, so it returns what the walk would.
+
+EndpointConfig.request opens a new aiohttp ClientSession, and with it a new TCP connection, for every
+request: every action-server call pays a connect and a new connection task on both servers. The patched
+``EndpointConfig.session`` hands ``request`` one kept session per endpoint and event loop, whose pooled
+connections are reused while they are younger than KEEPALIVE_SECONDS (below the action server's own
+keep-alive timeout, Sanic's 5 s, so the client never sends on a connection the server is closing). Same
+headers, authentication, timeout, requests and responses; only the connection is reused.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import weakref
 from typing import Any, Callable, Dict, List, Text
 
 import rasa
@@ -132,6 +141,54 @@ def _with_project_session_start(original: Callable[..., List[Any]]) -> Callable[
     return default_actions
 
 
+KEEPALIVE_SECONDS = 2.0
+# event loop -> {id(endpoint): (endpoint, session)}; weak on the loop, so a closed test loop takes its sessions
+_kept_sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Any]]" = weakref.WeakKeyDictionary()
+
+
+class KeptSession:
+    """What ``async with endpoint.session()`` enters: the endpoint's kept ClientSession, left open on exit."""
+
+    def __init__(self, endpoint: Any) -> None:
+        self.endpoint = endpoint
+
+    async def __aenter__(self) -> Any:
+        return kept_session(self.endpoint)
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        return False
+
+
+def kept_session(endpoint: Any) -> Any:
+    """The endpoint's ClientSession for the running loop, built as Rasa's EndpointConfig.session builds one."""
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    sessions = _kept_sessions.setdefault(asyncio.get_running_loop(), {})
+    kept = sessions.get(id(endpoint))
+    if kept is not None and kept[0] is endpoint and not kept[1].closed:
+        return kept[1]
+    auth = None
+    if endpoint.basic_auth:
+        auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+    session = aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+    )
+    sessions[id(endpoint)] = (endpoint, session)  # the endpoint is kept too, so its id is not reused
+    return session
+
+
+def endpoint_session(self: Any) -> KeptSession:
+    """EndpointConfig.session: a kept session per endpoint and event loop (see the module docstring)."""
+    return KeptSession(self)
+
+
+endpoint_session.__pos_patch__ = True  # type: ignore[attr-defined]
+
+
 def apply_patches() -> None:
     """Idempotent: safe to call from every module that needs the patches.
 
@@ -140,9 +197,11 @@ def apply_patches() -> None:
        the audience slot from the channel's session metadata; the domain no longer lists
        action_session_start, so session start is no longer a call to the action server.
     3. Event.resolve_by_type remembers which class answers a type name (see the module docstring).
+    4. EndpointConfig.session keeps one session, and its connections, per endpoint and event loop.
     """
     from rasa.core.actions import action
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
     if not getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False):
         action.RemoteAction._validate_action_result = validate_action_result
@@ -155,14 +214,19 @@ def apply_patches() -> None:
         _event_classes.clear()
         Event.resolve_by_type = staticmethod(resolve_event_type)
         logger.debug("runtime: Event.resolve_by_type remembers its answers")
+    if not getattr(EndpointConfig.session, "__pos_patch__", False):
+        EndpointConfig.session = endpoint_session
+        logger.debug("runtime: endpoints keep their HTTP connections")
 
 
 def is_patched() -> bool:
     from rasa.core.actions import action
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
     return bool(
         getattr(action.RemoteAction._validate_action_result, "__pos_patch__", False)
         and getattr(action.default_actions, "__pos_patch__", False)
         and getattr(Event.resolve_by_type, "__pos_patch__", False)
+        and getattr(EndpointConfig.session, "__pos_patch__", False)
     )

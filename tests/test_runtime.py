@@ -249,3 +249,89 @@ def test_event_lookup_sees_event_classes_defined_later():
 
     assert Event.resolve_by_type("pos_test_event") is PosTestEvent is rasa_resolve_by_type("pos_test_event")
     assert Event.resolve_by_type("slot") is rasa_resolve_by_type("slot")
+
+
+def _run(coroutine):
+    import asyncio
+
+    return asyncio.new_event_loop().run_until_complete(coroutine)
+
+
+async def _serve(handler):
+    """A loopback aiohttp server calling `handler(request)`; returns (runner, url)."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}/webhook"
+
+
+def test_endpoint_session_patch_is_applied():
+    from rasa.utils.endpoints import EndpointConfig
+
+    assert EndpointConfig.session is rasa_patches.endpoint_session
+
+
+def test_endpoint_requests_reuse_one_connection_and_send_what_rasa_sends():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    seen = []
+
+    async def handler(request):
+        seen.append((request.transport.get_extra_info("peername"), request.headers.get("X-Shop"),
+                     request.headers.get("Authorization"), request.query.get("token"), await request.json()))
+        return web.json_response({"events": [], "n": len(seen)})
+
+    async def scenario():
+        runner, url = await _serve(handler)
+        try:
+            endpoint = EndpointConfig(url, headers={"X-Shop": "a"}, token="t",
+                                      basic_auth={"username": "u", "password": "p"})
+            replies = [await endpoint.request(json={"i": i}, method="post") for i in range(3)]
+            other = await EndpointConfig(url).request(json={"i": 9}, method="post")
+            return replies, other
+        finally:
+            await runner.cleanup()
+
+    replies, other = _run(scenario())
+    assert [r["n"] for r in replies] == [1, 2, 3] and other["n"] == 4
+    assert [s[4] for s in seen] == [{"i": 0}, {"i": 1}, {"i": 2}, {"i": 9}]
+    assert {s[0] for s in seen[:3]} == {seen[0][0]}  # one connection for the endpoint's three requests
+    assert seen[3][0] != seen[0][0]  # another endpoint: its own session
+    assert all(s[1:4] == ("a", "Basic dTpw", "t") for s in seen[:3])
+    assert seen[3][1:4] == (None, None, None)
+
+
+def test_endpoint_session_survives_closed_connections_and_a_closed_session():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def closing(request):
+        return web.json_response({"ok": True}, headers={"Connection": "close"})
+
+    async def scenario():
+        runner, url = await _serve(closing)
+        try:
+            endpoint = EndpointConfig(url)
+            first = await endpoint.request(json={}, method="post")
+            second = await endpoint.request(json={}, method="post")  # the server closed the first connection
+            session = rasa_patches.kept_session(endpoint)
+            await session.close()
+            third = await endpoint.request(json={}, method="post")  # a closed session is replaced
+            return first, second, third, rasa_patches.kept_session(endpoint) is not session
+        finally:
+            await runner.cleanup()
+
+    assert _run(scenario()) == ({"ok": True}, {"ok": True}, {"ok": True}, True)
+
+
+def test_endpoint_session_keepalive_is_below_the_action_servers():
+    from sanic.config import DEFAULT_CONFIG
+
+    assert rasa_patches.KEEPALIVE_SECONDS < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
