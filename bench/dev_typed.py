@@ -7,6 +7,7 @@ transcripts of the conversations that went wrong (never for the sets named in `-
     python -m bench.dev_typed --out results/dev_typed.json [--model models/x.tar.gz] [--root /other/checkout]
         [--sets dev dev5] [--typing-only] [--transcripts results/dev_wrong.txt] [--blind dev5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,18 @@ from launcher.servers import MODEL, ROOT, Servers
 logger = logging.getLogger(__name__)
 
 DEV_FOLDER = ROOT / "bench" / "typed_dev"
-HEADLINE = ("conversations", "correct", "accuracy", "fact_recall", "fact_precision", "ended_within_8",
-            "median_messages", "asked_already_stated", "handoffs", "errors")
+HEADLINE = (
+    "conversations",
+    "correct",
+    "accuracy",
+    "fact_recall",
+    "fact_precision",
+    "ended_within_8",
+    "median_messages",
+    "asked_already_stated",
+    "handoffs",
+    "errors",
+)
 
 
 def dev_sets(names: List[str]) -> Dict[str, Path]:
@@ -65,8 +76,10 @@ def main() -> None:
                     logger.info("%s %s: %s", name, mode, json.dumps(report[name][mode], ensure_ascii=False))
                     if mode == "typing" and name not in args.blind:
                         for run in summary["wrong"] + [r for r in runs if r.correct and not r.ended]:
-                            wrong_text.append(f"### {name} {run.case.id} ({run.case.cause}) -> "
-                                              f"{run.diagnosed or '(none)'}\n{transcript_text(run)}\n")
+                            wrong_text.append(
+                                f"### {name} {run.case.id} ({run.case.cause}) -> "
+                                f"{run.diagnosed or '(none)'}\n{transcript_text(run)}\n"
+                            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.transcripts:

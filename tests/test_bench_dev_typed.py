@@ -1,4 +1,5 @@
 """The development-set runner's set selection (bench/dev_typed.py); its servers run in the e2e tests' way."""
+
 import pytest
 
 from bench.dev_typed import DEV_FOLDER, dev_sets
