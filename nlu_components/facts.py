@@ -20,7 +20,7 @@ import hashlib
 import logging
 import pickle
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,8 +30,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, FactReader, training_examples
-from pos_expert.knowledge import DEFAULT_PATH, UNKNOWN, default_knowledge_base
+from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, Example, FactReader, training_examples
+from pos_expert.knowledge import DEFAULT_PATH, UNKNOWN, KnowledgeBase, default_knowledge_base
 from pos_expert.text import lexicon_for, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,55 @@ def knowledge_fingerprint() -> Text:
         digest.update(path.name.encode())
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
+
+
+def _annotated(kb: KnowledgeBase, reader: FactReader, message: Message) -> Dict[Text, Optional[Text]]:
+    facts: Dict[Text, Optional[Text]] = {}
+    for entity in message.get(ENTITIES) or []:
+        signal_id, value = entity.get("entity"), str(entity.get("value"))
+        if signal_id not in kb.signal_ids:
+            continue
+        if kb.is_valid_answer(signal_id, value):
+            facts[signal_id] = value
+        else:
+            facts[signal_id] = reader.lexicon.answer_for_entity(signal_id, value)
+    return facts
+
+
+def fact_training_examples(
+    kb: KnowledgeBase,
+    reader: FactReader,
+    training_data: TrainingData,
+    typed_answers: Optional[Sequence[Example]] = None,
+) -> List[Example]:
+    """The fact reader's training examples from the NLU data: inform/report_problem examples with their
+    annotated facts, 不知道 and bare 是/没有 replies, every other intent's texts as stating no fact; the answer
+    bank (`typed_answers`, all of knowledge/typed_answers/ when None) and the lexicon come with them."""
+    annotated: List[Tuple[Text, Mapping[Text, Optional[Text]]]] = []
+    no_fact: List[Text] = []
+    dont_know: List[Text] = []
+    yes_no: Dict[Text, List[Text]] = {AFFIRM_INTENT: [], DENY_INTENT: []}
+    for message in training_data.intent_examples:
+        text, intent = message.get(TEXT), message.get(INTENT)
+        if not text:
+            continue
+        if intent in FACT_INTENTS:
+            annotated.append((text, _annotated(kb, reader, message)))
+        elif intent == DONT_KNOW_INTENT:
+            dont_know.append(text)
+        elif intent in yes_no:
+            yes_no[intent].append(text)
+        else:
+            no_fact.append(text)
+    return training_examples(
+        kb,
+        annotated,
+        no_fact,
+        dont_know,
+        typed_answers=typed_answers,
+        affirm_texts=yes_no[AFFIRM_INTENT],
+        deny_texts=yes_no[DENY_INTENT],
+    )
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -100,39 +149,8 @@ class MerchantFactExtractor(GraphComponent):
         return cls(config, model_storage, resource)
 
     # --- training ----------------------------------------------------------------------------
-    def _annotated(self, message: Message) -> Dict[Text, Optional[Text]]:
-        facts: Dict[Text, Optional[Text]] = {}
-        lexicon = self.reader.lexicon
-        for entity in message.get(ENTITIES) or []:
-            signal_id, value = entity.get("entity"), str(entity.get("value"))
-            if signal_id not in self.kb.signal_ids:
-                continue
-            if self.kb.is_valid_answer(signal_id, value):
-                facts[signal_id] = value
-            else:
-                facts[signal_id] = lexicon.answer_for_entity(signal_id, value)
-        return facts
-
     def train(self, training_data: TrainingData) -> Resource:
-        annotated: List[Tuple[Text, Mapping[Text, Optional[Text]]]] = []
-        no_fact: List[Text] = []
-        dont_know: List[Text] = []
-        yes_no: Dict[Text, List[Text]] = {AFFIRM_INTENT: [], DENY_INTENT: []}
-        for message in training_data.intent_examples:
-            text, intent = message.get(TEXT), message.get(INTENT)
-            if not text:
-                continue
-            if intent in FACT_INTENTS:
-                annotated.append((text, self._annotated(message)))
-            elif intent == DONT_KNOW_INTENT:
-                dont_know.append(text)
-            elif intent in yes_no:
-                yes_no[intent].append(text)
-            else:
-                no_fact.append(text)
-        examples = training_examples(
-            self.kb, annotated, no_fact, dont_know, affirm_texts=yes_no[AFFIRM_INTENT], deny_texts=yes_no[DENY_INTENT]
-        )
+        examples = fact_training_examples(self.kb, self.reader, training_data)
         self.reader.train(examples, regularization=self.config["regularization"])
         with self._model_storage.write_to(self._resource) as directory:
             state = {"vocabulary": self.reader.featurizer.vocabulary, "models": self.reader.models}

@@ -31,3 +31,28 @@ def test_normalizer_converts_traditional_full_width_and_spaces():
     message = Message(data={TEXT: "顧客刷卡 ＰＯＳ機 T+1 沒到帳"})
     ChineseTextNormalizer().process([message])
     assert message.get(TEXT) == "顾客刷卡pos机t+1没到账"
+
+
+def test_the_fact_reader_learns_each_intent_examples_in_its_role(kb):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu_components.facts import fact_training_examples
+    from pos_expert.facts import NONE, FactReader
+    from pos_expert.knowledge import UNKNOWN
+    from pos_expert.text import lexicon_for
+
+    messages = [
+        Message(data={TEXT: "明细里查不到这笔", INTENT: "inform",
+                      "entities": [{"entity": "transaction_record", "value": "not_found"}]}),
+        Message(data={TEXT: "这个我真不清楚", INTENT: "dont_know"}),
+        Message(data={TEXT: "对的没错", INTENT: "affirm"}),
+        Message(data={TEXT: "帮我写首诗吧", INTENT: "out_of_scope"}),
+    ]
+    examples = fact_training_examples(kb, FactReader(kb, lexicon_for(kb)), TrainingData(messages), typed_answers=[])
+    assert {e.label for e in examples if e.text == "明细里查不到这笔" and e.signal_id == "transaction_record"} == {
+        "not_found"}
+    assert {(e.label, e.asked) for e in examples if e.text == "这个我真不清楚" and e.signal_id == "payment_channel"} == {
+        (UNKNOWN, True), (NONE, False)}
+    assert {e.label for e in examples if e.text == "帮我写首诗吧"} == {NONE}
+    affirm = {(e.label, e.asked) for e in examples if e.text == "对的没错" and e.signal_id == "transaction_record"}
+    assert (NONE, False) in affirm and len(affirm) == 2
