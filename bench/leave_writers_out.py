@@ -45,7 +45,7 @@ def split_answer_bank(held: Sequence[str], folder: Path = TYPED_ANSWERS_DIR) -> 
 
 
 def score_replies(reader: FactReader, examples: Sequence[Example]) -> dict:
-    """The form's outcome for every held reply typed after its own question."""
+    """The form's outcome for every held reply typed after its own question, in all and per signal."""
     counts = dict.fromkeys(
         (
             "answers",
@@ -59,6 +59,7 @@ def score_replies(reader: FactReader, examples: Sequence[Example]) -> dict:
         ),
         0,
     )
+    per_signal: Dict[str, Dict[str, int]] = {}
     for example in examples:
         if example.asked is not True or example.label == NONE:
             continue  # an off-target reply, or the same text as a statement
@@ -70,12 +71,16 @@ def score_replies(reader: FactReader, examples: Sequence[Example]) -> dict:
             continue
         counts["answers"] += 1
         right = "right" if answer == example.label else "wrong"
+        signal = per_signal.setdefault(example.signal_id, {"answers": 0, "taken_right": 0})
+        signal["answers"] += 1
+        signal["taken_right"] += right == "right" and confidence >= TAKE_THRESHOLD
         if answer not in (NONE, UNKNOWN) and confidence >= TAKE_THRESHOLD:
             counts[f"taken_{right}"] += 1
         elif answer not in (NONE, UNKNOWN) and confidence >= CONFIRM_THRESHOLD:
             counts[f"confirmed_{right}"] += 1
         else:
             counts["missed"] += 1
+    counts["per_signal"] = dict(sorted(per_signal.items()))
     total = counts["answers"] or 1
     counts["taken_right_share"] = round(counts["taken_right"] / total, 3)
     counts["taken_or_confirmed_right_share"] = round((counts["taken_right"] + counts["confirmed_right"]) / total, 3)

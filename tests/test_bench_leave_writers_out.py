@@ -56,5 +56,6 @@ def test_each_reply_counts_as_the_form_would_treat_it():
         "answers": 4, "taken_right": 1, "taken_wrong": 1, "confirmed_right": 1, "confirmed_wrong": 0,
         "missed": 1, "dont_knows": 1, "dont_knows_read": 1,
     }
+    assert figures["per_signal"] == {"transaction_record": {"answers": 4, "taken_right": 1}}
     assert figures["taken_right_share"] == 0.25
     assert figures["taken_or_confirmed_right_share"] == 0.5
