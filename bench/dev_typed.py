@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Dict, List
@@ -65,10 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with Servers.running(Path(tmp), model=args.model, root=args.root) as servers:
             for name, path in dev_sets(args.sets).items():
-                folder = Path(tmp) / name
-                folder.mkdir()
-                shutil.copy(path, folder / path.name)
-                cases = load_typed_cases(folder)
+                cases = load_typed_cases(DEV_FOLDER, pattern=path.name)
                 for mode in modes:
                     runs = run_typed(servers.client, cases, f"dev-{name}", clicking=(mode == "clicking"))
                     summary = summarize_typed(runs)

@@ -69,14 +69,17 @@ class TypedCase:
         return None
 
 
-def load_typed_cases(folder: Path = TYPED_EVAL, kb: Optional[KnowledgeBase] = None) -> List[TypedCase]:
-    """Loads and checks every conversations_*.yml; a broken file fails loudly with its location."""
+def load_typed_cases(
+    folder: Path = TYPED_EVAL, kb: Optional[KnowledgeBase] = None, pattern: str = "conversations_*.yml"
+) -> List[TypedCase]:
+    """Loads and checks the folder's conversation files (`pattern`, every set by default); a broken file fails
+    loudly with its location."""
     kb = kb or default_knowledge_base()
     cases: List[TypedCase] = []
     # Answers to questions added after a conversation was written, by the same independent process.
     added_path = Path(folder) / ADDED_ANSWERS_FILE
     added = yaml.safe_load(added_path.read_text(encoding="utf-8"))["answers"] if added_path.exists() else {}
-    for path in sorted(Path(folder).glob("conversations_*.yml")):
+    for path in sorted(Path(folder).glob(pattern)):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]:
             where = f"{path.name}: {entry.get('id')}"
             if entry.get("cause") not in kb.cause_ids:

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, Example, FactReader, training_examples
 from pos_expert.knowledge import DEFAULT_PATH, UNKNOWN, KnowledgeBase, default_knowledge_base
-from pos_expert.text import lexicon_for, normalize_text
+from pos_expert.text import Lexicon, lexicon_for, normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def knowledge_fingerprint() -> Text:
     return digest.hexdigest()
 
 
-def _annotated(kb: KnowledgeBase, reader: FactReader, message: Message) -> Dict[Text, Optional[Text]]:
+def _annotated(kb: KnowledgeBase, lexicon: Lexicon, message: Message) -> Dict[Text, Optional[Text]]:
     facts: Dict[Text, Optional[Text]] = {}
     for entity in message.get(ENTITIES) or []:
         signal_id, value = entity.get("entity"), str(entity.get("value"))
@@ -68,13 +68,13 @@ def _annotated(kb: KnowledgeBase, reader: FactReader, message: Message) -> Dict[
         if kb.is_valid_answer(signal_id, value):
             facts[signal_id] = value
         else:
-            facts[signal_id] = reader.lexicon.answer_for_entity(signal_id, value)
+            facts[signal_id] = lexicon.answer_for_entity(signal_id, value)
     return facts
 
 
 def fact_training_examples(
     kb: KnowledgeBase,
-    reader: FactReader,
+    lexicon: Lexicon,
     training_data: TrainingData,
     typed_answers: Optional[Sequence[Example]] = None,
 ) -> List[Example]:
@@ -90,7 +90,7 @@ def fact_training_examples(
         if not text:
             continue
         if intent in FACT_INTENTS:
-            annotated.append((text, _annotated(kb, reader, message)))
+            annotated.append((text, _annotated(kb, lexicon, message)))
         elif intent == DONT_KNOW_INTENT:
             dont_know.append(text)
         elif intent in yes_no:
@@ -150,7 +150,7 @@ class MerchantFactExtractor(GraphComponent):
 
     # --- training ----------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
-        examples = fact_training_examples(self.kb, self.reader, training_data)
+        examples = fact_training_examples(self.kb, self.reader.lexicon, training_data)
         self.reader.train(examples, regularization=self.config["regularization"])
         with self._model_storage.write_to(self._resource) as directory:
             state = {"vocabulary": self.reader.featurizer.vocabulary, "models": self.reader.models}

@@ -25,7 +25,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Collection, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -424,7 +424,9 @@ def _check(path: Path, kb: KnowledgeBase, signal_id: str, answer_id: str) -> str
     return answer_id
 
 
-def load_typed_answers(kb: KnowledgeBase, folder: Path = TYPED_ANSWERS_DIR) -> List[Example]:
+def load_typed_answers(
+    kb: KnowledgeBase, folder: Path = TYPED_ANSWERS_DIR, names: Optional[Collection[str]] = None
+) -> List[Example]:
     """The reviewed answer bank in knowledge/typed_answers/, in three shapes:
 
     - <signal>.yml: `signal`, then per answer `replies` (typed after the question) and `statements`
@@ -433,9 +435,13 @@ def load_typed_answers(kb: KnowledgeBase, folder: Path = TYPED_ANSWERS_DIR) -> L
     - replies_*.yml: `replies` per signal, each with what it `means` for that question and any
       other fact it states (`also`); an off-target reply (means unknown, with also) says nothing
       about its own question.
+
+    `names` reads only those files of the folder (all of them when None).
     """
     examples: List[Example] = []
     for path in sorted(Path(folder).glob("*.yml")):
+        if names is not None and path.name not in names:
+            continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if "openings" in data:
             for entry in data["openings"]:

@@ -18,8 +18,8 @@ def test_an_unknown_set_name_stops_with_the_names_there_are():
         dev_sets(["dev9"])
 
 
-def test_every_development_set_loads_against_the_knowledge_base(tmp_path):
-    for name, path in dev_sets([]).items():
-        (tmp_path / name).mkdir()
-        (tmp_path / name / path.name).write_bytes(path.read_bytes())
-        assert load_typed_cases(tmp_path / name), name
+def test_every_development_set_loads_against_the_knowledge_base():
+    per_set = {name: load_typed_cases(DEV_FOLDER, pattern=path.name) for name, path in dev_sets([]).items()}
+    assert all(per_set.values()), per_set.keys()
+    # each set's file alone, together every conversation of the folder
+    assert sum(len(cases) for cases in per_set.values()) == len(load_typed_cases(DEV_FOLDER))

@@ -37,7 +37,7 @@ def test_the_fact_reader_learns_each_intent_examples_in_its_role(kb):
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     from nlu_components.facts import fact_training_examples
-    from pos_expert.facts import NONE, FactReader
+    from pos_expert.facts import NONE
     from pos_expert.knowledge import UNKNOWN
     from pos_expert.text import lexicon_for
 
@@ -48,7 +48,7 @@ def test_the_fact_reader_learns_each_intent_examples_in_its_role(kb):
         Message(data={TEXT: "对的没错", INTENT: "affirm"}),
         Message(data={TEXT: "帮我写首诗吧", INTENT: "out_of_scope"}),
     ]
-    examples = fact_training_examples(kb, FactReader(kb, lexicon_for(kb)), TrainingData(messages), typed_answers=[])
+    examples = fact_training_examples(kb, lexicon_for(kb), TrainingData(messages), typed_answers=[])
     assert {e.label for e in examples if e.text == "明细里查不到这笔" and e.signal_id == "transaction_record"} == {
         "not_found"}
     assert {(e.label, e.asked) for e in examples if e.text == "这个我真不清楚" and e.signal_id == "payment_channel"} == {
