@@ -6,7 +6,9 @@ Around it this module adds what a payment conversation needs:
   Tuesday) is read again from a week or a year earlier;
 - words about the settlement cycle (第二天到, 当天到, T+1) and about now (现在, 到现在) are not sale times;
 - "国庆前一天" / "春节后两天": a festival with a day offset, which JioNLP reads as an open span;
-- vague spans (前两天, 上个月) give no date: the payout estimate needs a day.
+- vague spans (前两天, 上个月) give no date: the payout estimate needs a day;
+- a bare hour from 1 to 6 ("3点多", "昨天两点") is an afternoon: JioNLP reads it as night, but a shop that
+  means 3 am says 凌晨/半夜.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ FESTIVAL_OFFSET = re.compile(
 TIME_OF_DAY_ONLY = re.compile(
     r"^[^日号月年周期拜天节]*(点|时|:|：|晚上|早上|上午|下午|凌晨|中午|傍晚|夜)[^日号月年周期拜天节]*$"
 )
+# Words that place a clock hour in the day; without one, 1-6 o'clock is read as the afternoon.
+PART_OF_DAY = re.compile(r"(凌晨|半夜|夜里|深夜|夜间|早上|早晨|清晨|一早|上午|中午|下午|午后|傍晚|晚上|晚|夜)")
+AFTERNOON_HOURS = range(1, 7)
 NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 
 _jionlp = None
@@ -119,5 +124,9 @@ def sale_time(text: str, now: dt.datetime) -> Optional[dt.datetime]:
         start, end = span
         if end - start >= dt.timedelta(hours=23):  # a whole day: no time of day given
             return start.replace(hour=12, minute=0, second=0)
+        if start.hour in AFTERNOON_HOURS and not PART_OF_DAY.search(expression):
+            afternoon = start + dt.timedelta(hours=12)
+            if afternoon <= now:
+                return afternoon
         return start
     return None

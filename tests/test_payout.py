@@ -83,6 +83,11 @@ def test_an_unknown_cycle_is_refused():
     ("大年三十那天", D(2026, 2, 16, 12, 0)),
     ("昨天上午十点多刷的,今天还没到", D(2026, 11, 30, 10, 0)),
     ("晚上10点刷的", D(2026, 11, 30, 22, 0)),          # a time of day still ahead (it is 3 pm): last night
+    ("昨天3点多刷的", D(2026, 11, 30, 15, 0)),          # a bare hour from 1 to 6 is the afternoon
+    ("今天两点多", D(2026, 12, 1, 14, 0)),
+    ("凌晨3点刷的", D(2026, 12, 1, 3, 0)),              # unless the merchant says it is night
+    ("昨天夜里2点刷的", D(2026, 11, 30, 2, 0)),
+    ("5点20刷的", D(2026, 12, 1, 5, 20)),              # the afternoon is still ahead (it is 3 pm): as said
 ])
 def test_sale_time_from_typed_words(text, expected):
     assert sale_time(text, NOW) == expected
