@@ -2,7 +2,7 @@
 
 For tuning, not for published figures: the held-out set (tests/typed_eval/) is the only published one. Each
 `conversations_*.yml` is one set; the report gives each set's figures and, with `--transcripts`, writes the
-transcripts of the conversations that went wrong (never for the sets named in `--blind`, kept for aggregates only).
+transcripts of the conversations that went wrong, typing and clicking (never for the sets named in `--blind`, kept for aggregates only).
 
     python -m bench.dev_typed --out results/dev_typed.json [--model models/x.tar.gz] [--root /other/checkout]
         [--sets dev dev5] [--typing-only] [--transcripts results/dev_wrong.txt] [--blind dev5]
@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
-from bench.typed import load_typed_cases, run_typed, summarize_typed, transcript_text
+from bench.typed import fact_errors_text, load_typed_cases, run_typed, summarize_typed, transcript_text
 from launcher.servers import MODEL, ROOT, Servers
 
 logger = logging.getLogger(__name__)
@@ -70,11 +70,11 @@ def main() -> None:
                     summary = summarize_typed(runs)
                     report.setdefault(name, {})[mode] = {k: summary[k] for k in HEADLINE}
                     logger.info("%s %s: %s", name, mode, json.dumps(report[name][mode], ensure_ascii=False))
-                    if mode == "typing" and name not in args.blind:
+                    if name not in args.blind:
                         for run in summary["wrong"] + [r for r in runs if r.correct and not r.ended]:
                             wrong_text.append(
-                                f"### {name} {run.case.id} ({run.case.cause}) -> "
-                                f"{run.diagnosed or '(none)'}\n{transcript_text(run)}\n"
+                                f"### {mode} {name} {run.case.id} ({run.case.cause}) -> "
+                                f"{run.diagnosed or '(none)'}\n{transcript_text(run)}\n{fact_errors_text(run)}\n"
                             )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

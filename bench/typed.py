@@ -253,6 +253,13 @@ def transcript_text(run: TypedRun) -> str:
     return "\n".join(f"{who}: {what}" for who, what in run.transcript)
 
 
+def fact_errors_text(run: TypedRun) -> str:
+    """The facts a run read wrongly or missed, one line each (for reading a development set's misses)."""
+    lines = [f"  读错 {signal}={answer}" for signal, answer, correct in run.extracted if not correct]
+    lines += [f"  漏读 {signal}={answer}" for signal, answer, understood in run.stated if not understood]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # python -m bench.typed URL TOKEN [--click]: a quick report on a running server
     import sys
 
