@@ -1,5 +1,6 @@
 """Starts the real action server and Rasa server on loopback (end-to-end, browser and scale-out tests, benchmarks)."""
 
+import ctypes
 import logging
 import os
 import signal
@@ -23,6 +24,16 @@ LOOPBACK = "127.0.0.1"
 TOKEN = "e2e-test-token"
 # The payout date depends on "today": the typed conversations are judged on one fixed day (a Tuesday).
 FIXED_NOW = "2026-12-01T15:00"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the process that started it dies, even by a signal that skips the
+    `finally` that stops the servers (a killed benchmark or test run otherwise leaves them listening)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the `finally` is all there is
+        pass
 
 
 def free_port() -> int:
@@ -72,7 +83,8 @@ class Servers:
     def _spawn(self, args, log_name):
         log = open(self.tmp / log_name, "ab")
         return subprocess.Popen(
-            args, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     def start_actions(self):

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 from channels.limits import RATE_LIMITED_REPLY
 from launcher import env
@@ -99,3 +100,30 @@ def test_an_error_reply_is_counted_and_stops_the_conversation_only_when_asked_to
     record = run_conversation(ScriptedClient(rate_limited), "s", ClickingMerchant("钱没到", {}),
                               stop_on_error_reply=True)
     assert record.errors == ["rate limited"] and record.sent == 1 and record.stop_reason == "error reply: rate limited"
+
+
+def test_a_server_process_dies_with_the_run_that_started_it(tmp_path):
+    # The run is killed by a signal that skips its `finally` (SIGKILL here): its servers must not stay up.
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from launcher.servers import Servers\n"
+         f"child = Servers(Path({str(tmp_path)!r}))._spawn(['sleep', '120'], 'sleep.log')\n"
+         "print(child.pid, flush=True); time.sleep(120)"],
+        cwd=env.ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    child_pid = int(parent.stdout.readline())
+    os.kill(child_pid, 0)  # running
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            return
+        try:  # reaped by init once it exits; until then it may linger as a zombie
+            if open(f"/proc/{child_pid}/stat").read().split()[2] == "Z":
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {child_pid} outlived the run that started it")
