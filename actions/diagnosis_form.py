@@ -48,8 +48,9 @@ INTERRUPTING_INTENTS = {
 # with it ("网络不好,转人工吧").
 ENDING_WORDS = KB.ending_words
 ALWAYS_INTERRUPTING_INTENTS = {"request_human"}
-# Interruptions that, as a reply to a question, leave it unanswered (为什么 and greetings do not count).
-UNANSWERING_INTENTS = {"out_of_scope", "chitchat"}
+# Interruptions that, as a reply to a question, leave it unanswered (greetings do not count). 为什么 counts: it is
+# explained, and the question asked again; but a reply misread as 为什么 every time must not hold the case there.
+UNANSWERING_INTENTS = {"out_of_scope", "chitchat", "ask_why"}
 # Replies to the same question that may go unanswered before it counts as 不清楚.
 MAX_UNCLEAR_REPLIES = 2
 

@@ -541,10 +541,11 @@ def test_after_action_explain_the_form_asks_the_requested_question_again(
 
     question, tail = form_tail(engine, DESCRIPTION_FACTS, [requested])
     assert question == requested
-    # The interruption counts as a message of the case (none can go on for ever), not as unclear.
-    assert events == [SlotSet("case_messages", 2), SlotSet("asked_signals", [requested]),
-                      SlotSet("requested_slot", requested)]
-    assert events[1:] == tail
+    # The interruption counts as a message of the case and as one reply that left the question unanswered: a
+    # reply misread as 为什么 again and again must not hold the case on one question.
+    assert events == [SlotSet("case_messages", 2), SlotSet("unclear_replies", [requested]),
+                      SlotSet("asked_signals", [requested]), SlotSet("requested_slot", requested)]
+    assert events[2:] == tail
     assert messages == [question_message(kb, requested)]
 
 
@@ -970,17 +971,21 @@ def test_a_yes_that_states_a_fact_is_no_bare_yes(engine, form_reply, form_domain
     assert messages[0]["response"] == "utter_noted_facts"
 
 
-def test_a_reply_read_as_out_of_scope_counts_as_unclear_after_the_rules_answered_it(
-    kb, engine, tracker_state, user_event, action_event, form_domain, open_question
+@pytest.mark.parametrize("text, intent, answered_by", [
+    ("俺家没pos机", "out_of_scope", "utter_out_of_scope"),
+    ("没出过啥问题", "ask_why", "action_explain"),  # a reply misread as 为什么 a second time: no loop on it
+])
+def test_a_reply_the_rules_answered_counts_as_unclear(
+    kb, engine, tracker_state, user_event, action_event, form_domain, open_question, text, intent, answered_by
 ):
     requested = open_question["requested_slot"]
     events_in = [
         action_event("diagnosis_form"), SlotSet("requested_slot", requested), SlotSet("case_messages", 1),
-        action_event("action_listen"), user_event("俺家没pos机", "out_of_scope"), REJECTED,
-        action_event("utter_out_of_scope"), action_event("diagnosis_form"),
+        action_event("action_listen"), user_event(text, intent), REJECTED,
+        action_event(answered_by), action_event("diagnosis_form"),
     ]
     slots = {**open_question, "unclear_replies": [requested]}
-    state = tracker_state(slots=slots, text="俺家没pos机", intent="out_of_scope", events=events_in,
+    state = tracker_state(slots=slots, text=text, intent=intent, events=events_in,
                           active_loop=FORM, latest_action_name="diagnosis_form")
 
     events, messages = run(ValidateDiagnosisForm(), state, form_domain)

@@ -33,6 +33,15 @@ def test_normalizer_converts_traditional_full_width_and_spaces():
     assert message.get(TEXT) == "顾客刷卡pos机t+1没到账"
 
 
+def test_normalizer_maps_taiwan_words_dialect_and_input_slips():
+    texts = ["網路不穩,螢幕當機了", "收到簡訊說扣款", "俺的機子木有反應", "提线一直处里中", "音想没响,刷咔显示成功"]
+    messages = [Message(data={TEXT: t}) for t in texts]
+    ChineseTextNormalizer().process(messages)
+    assert [m.get(TEXT) for m in messages] == [
+        "网络不稳,屏幕死机了", "收到短信说扣款", "我的机器没有反应", "提现一直处理中", "音响没响,刷卡显示成功",
+    ]
+
+
 def test_the_fact_reader_learns_each_intent_examples_in_its_role(kb):
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
