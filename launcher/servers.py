@@ -83,7 +83,12 @@ class Servers:
     def _spawn(self, args, log_name):
         log = open(self.tmp / log_name, "ab")
         return subprocess.Popen(
-            args, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            args,
+            cwd=self.root,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             preexec_fn=_die_with_parent,
         )
 
