@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
@@ -38,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 ANSWERS_IF_ASKED = "answers_if_asked"
 EXTRACTOR_NAME = "MerchantFactExtractor"
+# A message without one Chinese character states no fact on its own ("\\u0000", "null"); read as the reply to
+# the open question it still may ("96" to the error-code question, answers_if_asked).
+_CJK = re.compile(r"[\u3400-\u9fff]")
 FACT_INTENTS = ("inform", "report_problem")
 DONT_KNOW_INTENT = "dont_know"
 AFFIRM_INTENT, DENY_INTENT = "affirm", "deny"
@@ -207,7 +211,8 @@ class MerchantFactExtractor(GraphComponent):
                 message.set(ANSWERS_IF_ASKED, {}, add_to_output=True)
                 continue
             entities = [e for e in message.get(ENTITIES, []) if e.get("extractor") != EXTRACTOR_NAME]
-            message.set(ENTITIES, entities + self._entities(text), add_to_output=True)
+            stated = self._entities(text) if _CJK.search(text) else []
+            message.set(ENTITIES, entities + stated, add_to_output=True)
             message.set(ANSWERS_IF_ASKED, self._answers_if_asked(text), add_to_output=True)
         return messages
 

@@ -62,3 +62,18 @@ def test_same_readings_as_before(reader, texts):
 def test_the_component_uses_the_batched_reader():
     component = MerchantFactExtractor(MerchantFactExtractor.get_default_config(), None, None)
     assert type(component.reader) is FactReader
+
+
+def test_a_message_without_chinese_states_no_fact_on_its_own(reader):
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_components.facts import ANSWERS_IF_ASKED
+
+    component = MerchantFactExtractor(MerchantFactExtractor.get_default_config(), None, None)
+    component.reader = reader
+    garbage, code, sentence = (Message(data={TEXT: t}) for t in ("\\u0000", "96", "机器报96,钱没到"))
+    component.process([garbage, code, sentence])
+    assert garbage.get(ENTITIES) == [] and code.get(ENTITIES) == []
+    assert code.get(ANSWERS_IF_ASKED)["error_code"]["answer"] == "issuer_system"  # still an answer when asked
+    assert ("error_code", "issuer_system") in {(e["entity"], e["value"]) for e in sentence.get(ENTITIES)}
