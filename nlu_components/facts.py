@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
@@ -33,15 +32,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, Example, FactReader, training_examples
 from pos_expert.knowledge import DEFAULT_PATH, UNKNOWN, KnowledgeBase, default_knowledge_base
-from pos_expert.text import Lexicon, lexicon_for, normalize_text
+from pos_expert.text import Lexicon, has_chinese, lexicon_for, normalize_text
 
 logger = logging.getLogger(__name__)
 
 ANSWERS_IF_ASKED = "answers_if_asked"
 EXTRACTOR_NAME = "MerchantFactExtractor"
-# A message without one Chinese character states no fact on its own ("\\u0000", "null"); read as the reply to
-# the open question it still may ("96" to the error-code question, answers_if_asked).
-_CJK = re.compile(r"[\u3400-\u9fff]")
 FACT_INTENTS = ("inform", "report_problem")
 DONT_KNOW_INTENT = "dont_know"
 AFFIRM_INTENT, DENY_INTENT = "affirm", "deny"
@@ -211,7 +207,9 @@ class MerchantFactExtractor(GraphComponent):
                 message.set(ANSWERS_IF_ASKED, {}, add_to_output=True)
                 continue
             entities = [e for e in message.get(ENTITIES, []) if e.get("extractor") != EXTRACTOR_NAME]
-            stated = self._entities(text) if _CJK.search(text) else []
+            # A message without one Chinese character ("\\u0000", "null") states no fact on its own; as the reply
+            # to the open question it may still answer it ("96" to the error-code question).
+            stated = self._entities(text) if has_chinese(text) else []
             message.set(ENTITIES, entities + stated, add_to_output=True)
             message.set(ANSWERS_IF_ASKED, self._answers_if_asked(text), add_to_output=True)
         return messages

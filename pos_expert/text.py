@@ -32,6 +32,7 @@ _converter = OpenCC("t2s")
 _SPACES = re.compile(r"\s+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
+_ANY_CJK = re.compile(f"[{_CJK}]")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -50,6 +51,11 @@ def normalize_text(text: str) -> str:
     text = _SPACE_NEXT_TO_CJK.sub("", text)
     pattern = _variants()
     return pattern.sub(lambda m: _VARIANTS[m.group(0)], text) if _VARIANTS else text
+
+
+def has_chinese(text: str) -> bool:
+    """True when the text holds at least one Chinese character."""
+    return bool(_ANY_CJK.search(text))
 
 
 _VARIANTS: Dict[str, str] = {}
