@@ -73,5 +73,10 @@ def answers_if_asked(reader: FactReader, text: str) -> Dict[str, Reading]:
     result = {}
     for signal_id, readings in _best(reader, text, asked=True).items():
         answers = [r for r in readings if r.answer_id != NONE]
-        result[signal_id] = max(answers, key=lambda r: r.confidence) if answers else readings[0]
+        if not answers:
+            result[signal_id] = readings[0]
+            continue
+        best = max(answers, key=lambda r: r.confidence)
+        later = [r for r in answers if r.start > best.start and r.confidence >= CORRECTION_CONFIDENCE]
+        result[signal_id] = max(later, key=lambda r: r.start) if later else best
     return result
