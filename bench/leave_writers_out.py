@@ -39,6 +39,19 @@ def split_answer_bank(held: Sequence[str], folder: Path = TYPED_ANSWERS_DIR) -> 
     return {"train": names - set(held), "held": set(held)}
 
 
+def trained_reader(answer_bank: Set[str], regularization: float = 8.0) -> FactReader:
+    """The reader as MerchantFactExtractor trains it, from data/nlu and the answer-bank files `answer_bank`."""
+    kb = default_knowledge_base()
+    reader = FactReader(kb, lexicon_for(kb))
+    examples = fact_training_examples(
+        kb,
+        reader.lexicon,
+        load_data(str(ROOT / "data" / "nlu")),
+        typed_answers=load_typed_answers(kb, names=answer_bank),
+    )
+    return reader.train(examples, regularization=regularization)
+
+
 def score_replies(reader: FactReader, examples: Sequence[Example]) -> dict:
     """The form's outcome for every held reply typed after its own question, in all and per signal."""
     counts = dict.fromkeys(
@@ -93,14 +106,7 @@ def main() -> None:
     kb = default_knowledge_base()
     parts = split_answer_bank(args.hold)
     started = time.monotonic()
-    reader = FactReader(kb, lexicon_for(kb))
-    examples = fact_training_examples(
-        kb,
-        reader.lexicon,
-        load_data(str(ROOT / "data" / "nlu")),
-        typed_answers=load_typed_answers(kb, names=parts["train"]),
-    )
-    reader.train(examples, regularization=args.regularization)
+    reader = trained_reader(parts["train"], regularization=args.regularization)
     figures = {
         "held": args.hold,
         "regularization": args.regularization,

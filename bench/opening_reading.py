@@ -16,22 +16,18 @@ import collections
 import json
 import logging
 from pathlib import Path
-from typing import Dict, Iterable, Sequence
+from typing import Dict, Iterable
 
-from rasa.shared.nlu.training_data.loading import load_data
-
-from bench.dev_typed import DEV_FOLDER
+from bench.dev_typed import DEV_FOLDER, dev_sets
+from bench.leave_writers_out import split_answer_bank, trained_reader
 from bench.typed import TypedCase, load_typed_cases
-from launcher.env import ROOT
-from nlu_components.facts import fact_training_examples
-from pos_expert.facts import TYPED_ANSWERS_DIR, FactReader, load_typed_answers
-from pos_expert.knowledge import UNKNOWN, default_knowledge_base
-from pos_expert.text import lexicon_for
+from nlu_components.facts import MerchantFactExtractor
+from pos_expert.knowledge import UNKNOWN
 
 logger = logging.getLogger(__name__)
 
-# MerchantFactExtractor's default entity threshold (nlu_components/facts.py).
-ENTITY_THRESHOLD = 0.5
+# The bar at which the component reports an unprompted fact.
+ENTITY_THRESHOLD = MerchantFactExtractor.get_default_config()["entity_threshold"]
 
 
 def score_openings(reader, cases: Iterable[TypedCase], threshold: float = ENTITY_THRESHOLD) -> dict:
@@ -66,23 +62,6 @@ def score_openings(reader, cases: Iterable[TypedCase], threshold: float = ENTITY
     }
 
 
-def trained_reader(without: Sequence[str] = ()) -> FactReader:
-    """The reader as the component trains it, from data/nlu and the answer bank minus `without`."""
-    kb = default_knowledge_base()
-    names = {p.name for p in TYPED_ANSWERS_DIR.glob("*.yml")}
-    missing = set(without) - names
-    if missing:
-        raise SystemExit(f"no such answer-bank file: {sorted(missing)}")
-    reader = FactReader(kb, lexicon_for(kb))
-    examples = fact_training_examples(
-        kb,
-        reader.lexicon,
-        load_data(str(ROOT / "data" / "nlu")),
-        typed_answers=load_typed_answers(kb, names=names - set(without)),
-    )
-    return reader.train(examples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--without", nargs="*", default=[], help="answer-bank file names to train without")
@@ -91,10 +70,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
-    reader = trained_reader(args.without)
+    reader = trained_reader(split_answer_bank(args.without)["train"])
     figures: Dict[str, dict] = {"without": args.without}
-    for path in sorted(DEV_FOLDER.glob("conversations_*.yml")):
-        name = path.stem.removeprefix("conversations_")
+    for name, path in dev_sets([]).items():
         figures[name] = score_openings(reader, load_typed_cases(DEV_FOLDER, pattern=path.name))
         if name in args.blind:
             figures[name].pop("worst")

@@ -259,7 +259,7 @@ class StackedClassifiers:
         return result
 
 
-def _corrected(found: Sequence[Reading]) -> Reading:
+def corrected(found: Sequence[Reading]) -> Reading:
     """The surest reading, unless a later clause is just as sure: merchants correct themselves ("网不好,哦不对,网是好的")
     and put the fact that matters after a 但/不过 ("没人打电话,不过收款码被人换过" is a yes)."""
     best = max(found, key=lambda r: r.confidence)
@@ -398,7 +398,7 @@ class FactReader:
             ]
             if not found:
                 continue
-            readings.append(_corrected(found))
+            readings.append(corrected(found))
         return sorted(readings, key=lambda r: r.start)
 
     def answers_if_asked(self, text: str) -> Dict[str, Reading]:
@@ -415,7 +415,7 @@ class FactReader:
         for signal_id in self.models:
             readings = self._best(signal_id, segments, asked=True)
             answers = [r for r in readings if r.answer_id != NONE]
-            result[signal_id] = _corrected(answers) if answers else readings[0]
+            result[signal_id] = corrected(answers) if answers else readings[0]
         return result
 
 

@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 from scipy import sparse
 
-from pos_expert.facts import CORRECTION_CONFIDENCE, NONE, FactReader, Reading, with_question
+from pos_expert.facts import NONE, FactReader, Reading, corrected, with_question
 from pos_expert.knowledge import UNKNOWN
 from pos_expert.text import normalize_text
 
@@ -59,9 +59,7 @@ def read(reader: FactReader, text: str, threshold: float = 0.5) -> List[Reading]
         found = [r for r in found if r.answer_id not in (NONE, UNKNOWN) and r.confidence >= threshold]
         if not found:
             continue
-        best = max(found, key=lambda r: r.confidence)
-        later = [r for r in found if r.start > best.start and r.confidence >= CORRECTION_CONFIDENCE]
-        readings.append(max(later, key=lambda r: r.start) if later else best)
+        readings.append(corrected(found))
     return sorted(readings, key=lambda r: r.start)
 
 
@@ -73,10 +71,5 @@ def answers_if_asked(reader: FactReader, text: str) -> Dict[str, Reading]:
     result = {}
     for signal_id, readings in _best(reader, text, asked=True).items():
         answers = [r for r in readings if r.answer_id != NONE]
-        if not answers:
-            result[signal_id] = readings[0]
-            continue
-        best = max(answers, key=lambda r: r.confidence)
-        later = [r for r in answers if r.start > best.start and r.confidence >= CORRECTION_CONFIDENCE]
-        result[signal_id] = max(later, key=lambda r: r.start) if later else best
+        result[signal_id] = corrected(answers) if answers else readings[0]
     return result
