@@ -31,8 +31,6 @@ NEGATION_CUES = ("并没有", "从来没", "从没有", "没有", "从没", "没
 _converter = OpenCC("t2s")
 _SPACES = re.compile(r"\s+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
-# Merchants type a space between two Chinese words where they mean a comma ("没接到电话 码被换了").
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 _ANY_CJK = re.compile(f"[{_CJK}]")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -41,9 +39,8 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2
 def normalize_text(text: str) -> str:
     """繁體 → 简体, full-width → half-width, lower case, tidy whitespace.
 
-    A space between two Chinese characters is a clause break, so it becomes a comma; other spaces
-    next to Chinese characters are dropped so that mixed text such as "POS机 T+1" does not produce
-    whitespace tokens.
+    Spaces next to Chinese characters are dropped so that mixed text such as
+    "POS机 T+1" does not produce whitespace tokens.
     """
     if not text:
         return ""
@@ -51,7 +48,6 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _converter.convert(text)
     text = _SPACES.sub(" ", text).strip().lower()
-    text = _SPACE_BETWEEN_CJK.sub(",", text)
     text = _SPACE_NEXT_TO_CJK.sub("", text)
     pattern = _variants()
     return pattern.sub(lambda m: _VARIANTS[m.group(0)], text) if _VARIANTS else text

@@ -1,6 +1,6 @@
 """The fact reader's features: a negation marks what follows it, up to the clause's end."""
 from pos_expert.facts import Featurizer, negated_grams
-from pos_expert.text import lexicon_for, normalize_text
+from pos_expert.text import lexicon_for
 
 
 def test_a_negation_marks_the_characters_in_its_scope():
@@ -11,10 +11,6 @@ def test_a_negation_marks_the_characters_in_its_scope():
 def test_the_scope_ends_at_the_clause_and_after_a_few_characters():
     assert negated_grams("没有,扣了") == []
     assert negated_grams("没" + "一二三四五六七八") == negated_grams("没一二三四五六")
-
-
-def test_a_space_between_chinese_words_ends_the_scope_too():
-    assert negated_grams(normalize_text("没打过 码换了")) == ["~打", "~过", "~打过"]
 
 
 def test_a_text_without_negation_has_no_marked_features():

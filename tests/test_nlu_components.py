@@ -33,16 +33,6 @@ def test_normalizer_converts_traditional_full_width_and_spaces():
     assert message.get(TEXT) == "顾客刷卡pos机t+1没到账"
 
 
-def test_a_space_between_chinese_words_is_a_clause_break():
-    from pos_expert.facts import clauses
-
-    message = Message(data={TEXT: "没接到过电话 可是码 让人盖住了  POS机 T+1"})
-    ChineseTextNormalizer().process([message])
-    text = message.get(TEXT)
-    assert text == "没接到过电话,可是码,让人盖住了pos机t+1"
-    assert [text[s:e] for s, e in clauses(text)] == ["没接到过电话", "码", "让人盖住了pos机t+1"]
-
-
 def test_normalizer_maps_taiwan_words_dialect_and_input_slips():
     texts = ["網路不穩,螢幕當機了", "收到簡訊說扣款", "俺的機子木有反應", "提线一直处里中", "音想没响,刷咔显示成功"]
     messages = [Message(data={TEXT: t}) for t in texts]
