@@ -22,12 +22,15 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from actions.facts import CONFIRM_THRESHOLD, TAKE_THRESHOLD, UNKNOWN_THRESHOLD
 from launcher.env import ROOT
-from nlu_components.facts import fact_training_examples
+from nlu_components.facts import MerchantFactExtractor, fact_training_examples
 from pos_expert.facts import NONE, TYPED_ANSWERS_DIR, Example, FactReader, load_typed_answers
 from pos_expert.knowledge import UNKNOWN, default_knowledge_base
 from pos_expert.text import lexicon_for
 
 logger = logging.getLogger(__name__)
+
+# The component's C, so that the reader trained here is the one it trains.
+REGULARIZATION = MerchantFactExtractor.get_default_config()["regularization"]
 
 
 def split_answer_bank(held: Sequence[str], folder: Path = TYPED_ANSWERS_DIR) -> Dict[str, Set[str]]:
@@ -39,7 +42,7 @@ def split_answer_bank(held: Sequence[str], folder: Path = TYPED_ANSWERS_DIR) -> 
     return {"train": names - set(held), "held": set(held)}
 
 
-def trained_reader(answer_bank: Set[str], regularization: float = 8.0) -> FactReader:
+def trained_reader(answer_bank: Set[str], regularization: float = REGULARIZATION) -> FactReader:
     """The reader as MerchantFactExtractor trains it, from data/nlu and the answer-bank files `answer_bank`."""
     kb = default_knowledge_base()
     reader = FactReader(kb, lexicon_for(kb))
@@ -98,7 +101,7 @@ def score_replies(reader: FactReader, examples: Sequence[Example]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hold", nargs="+", required=True, help="answer-bank file names to leave out and read")
-    parser.add_argument("--regularization", type=float, default=8.0, help="the component's C (config.yml)")
+    parser.add_argument("--regularization", type=float, default=REGULARIZATION, help="the component's C")
     parser.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
